@@ -27,3 +27,23 @@ class SamplingConfig:
 
     max_frames: int = 32
     target_fps: float = 8.0
+
+    def frame_stride(self, fps: float | None) -> int:
+        """Keep every ``stride``-th decoded frame (25 fps → every 3rd, ~8.3 frames/s).
+
+        >>> SamplingConfig().frame_stride(25.0)
+        3
+        >>> SamplingConfig().frame_stride(None)
+        1
+        """
+        if not fps or fps <= 0:
+            return 1
+        return max(1, round(fps / self.target_fps))
+
+    def select(self, n_frames: int, fps: float | None) -> list[int]:
+        """Indices of the frames kept out of ``n_frames`` decoded ones.
+
+        >>> SamplingConfig(max_frames=4).select(100, 25.0)
+        [0, 3, 6, 9]
+        """
+        return list(range(0, n_frames, self.frame_stride(fps)))[: self.max_frames]

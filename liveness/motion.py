@@ -89,9 +89,7 @@ def _background_patch(image: np.ndarray, box: np.ndarray) -> np.ndarray | None:
     return _grey(strip)
 
 
-def motion_features(
-    images: list[np.ndarray], track: FaceTrack, face_crops: np.ndarray
-) -> np.ndarray:
+def motion_features(images: list[np.ndarray], track: FaceTrack, face_crops: np.ndarray) -> np.ndarray:
     """Features of one tracked clip, in ``FEATURE_NAMES`` order (float32, finite).
 
     Parameters

@@ -185,7 +185,15 @@ def parity_gap(conv: Conversion, tflite_dir: Path, onnx_path: Path, trials: int 
     return gap
 
 
+def output_shapes(path: Path) -> dict[str, list[int]]:
+    import onnx
+
+    graph = onnx.load(str(path)).graph
+    return {out.name: [dim.dim_value for dim in out.type.tensor_type.shape.dim] for out in graph.output}
+
+
 def manifest_entry(conv: Conversion, path: Path, gap: float | None) -> dict[str, Any]:
+    shapes = output_shapes(path)
     entry: dict[str, Any] = {
         "file": path.name,
         "version": conv.version,
@@ -200,9 +208,7 @@ def manifest_entry(conv: Conversion, path: Path, gap: float | None) -> dict[str,
         "license": "Apache-2.0",
         "source": SOURCE,
         "source_file": conv.tflite,
-        "outputs": {
-            name: {"tflite_name": tfl} for tfl, name in conv.outputs.items()
-        },
+        "outputs": {name: {"shape": shapes[name], "tflite_name": tfl} for tfl, name in conv.outputs.items()},
         "description": conv.description,
     }
     if gap is not None:

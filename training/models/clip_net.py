@@ -58,8 +58,14 @@ class ClipNet(nn.Module):
 
 
 CLIP_NET_CFG = {
-    "input": {"size": [64, 64], "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25],
-              "layout": "NTCHW", "crop_scale": 1.3, "frames": 16},
+    "input": {
+        "size": [64, 64],
+        "mean": [0.5, 0.5, 0.5],
+        "std": [0.25, 0.25, 0.25],
+        "layout": "NTCHW",
+        "crop_scale": 1.3,
+        "frames": 16,
+    },
     "classes": list(CLASSES),
 }
 

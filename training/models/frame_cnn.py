@@ -58,8 +58,14 @@ class FrameCNN(nn.Module):
 
 
 FRAME_CNN_CFG = {
-    "input": {"size": [128, 128], "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25],
-              "layout": "NCHW", "crop_scale": 2.0, "frames": 1},
+    "input": {
+        "size": [128, 128],
+        "mean": [0.5, 0.5, 0.5],
+        "std": [0.25, 0.25, 0.25],
+        "layout": "NCHW",
+        "crop_scale": 2.0,
+        "frames": 1,
+    },
     "classes": list(CLASSES),
 }
 

@@ -1,0 +1,217 @@
+"""``liveness`` command line: score, eval, synth, train, export, models.
+
+Exit codes: 0 = every input was processed (whatever the decisions); 1 = at least one input
+could not be read (its line still says why); 2 = bad usage or unusable models/labels.
+train/export/synth import ``training`` (and torch) only when run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from liveness.errors import LivenessError
+
+EXIT_OK, EXIT_INPUT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+def _scorer(args: argparse.Namespace) -> Any:
+    from liveness.pipeline import Scorer
+
+    weights = Path(args.weights) if getattr(args, "weights", None) else None
+    return Scorer(weights_dir=weights, device=args.device)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from liveness.result import AttemptResult
+
+    scorer = _scorer(args)
+    status = EXIT_OK
+    for media in args.media:
+        try:
+            result = scorer.score(media, name=media)
+        except LivenessError as exc:
+            status = EXIT_INPUT_ERROR
+            result = AttemptResult(
+                media=media,
+                decision="reject",
+                spoof_score=None,
+                reasons=[exc.code],
+                model_versions=scorer.model_versions,
+                error=exc.message,
+            )
+        if args.json:
+            print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
+        else:
+            score = "  n/a" if result.spoof_score is None else f"{result.spoof_score:.3f}"
+            reasons = ",".join(result.reasons) or "-"
+            extra = f"  ({result.error})" if result.error else ""
+            print(f"{result.decision:7s} spoof={score} reasons={reasons} {media}{extra}", flush=True)
+    return status
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from liveness.evaluation import metrics_for, score_rows
+    from liveness.scoring.labels import read_labels
+
+    rows = read_labels(args.labels)
+    if args.kind != "face":
+        raise LivenessError(f"--kind {args.kind} is not available in this version (face only)", code="KIND_UNSUPPORTED")
+    scorer = _scorer(args)
+    records = score_rows(rows, lambda p: scorer.score(p, name=p), progress=not args.json and sys.stderr.isatty())
+    threshold = args.threshold if args.threshold is not None else scorer.video_fusion.review_threshold
+    metrics = metrics_for(records, threshold=threshold)
+    metrics["model_versions"] = scorer.model_versions
+    if args.report:
+        from liveness.scoring.report import write_report
+
+        write_report(args.report, records, metrics, title=f"liveness eval: {Path(args.labels).name}")
+    if args.json:
+        print(json.dumps(metrics, ensure_ascii=False))
+    else:
+        _print_metrics(metrics)
+    return EXIT_OK
+
+
+def _print_metrics(m: dict[str, Any]) -> None:
+    def fmt(v: Any) -> str:
+        return "n/a" if v is None else (f"{v:.4f}" if isinstance(v, float) else str(v))
+
+    print(f"bona fide {m['n_bona_fide']}  attacks {m['n_attack']}  threshold {fmt(m['threshold'])}")
+    print(f"AUC {fmt(m['auc'])}  BPCER {fmt(m['bpcer'])}  APCER max {fmt(m['apcer_max'])}  ACER {fmt(m['acer'])}")
+    print(f"BPCER@APCER5% {fmt(m['bpcer_at_apcer_5'])}  APCER@BPCER1% {fmt(m['apcer_at_bpcer_1'])}")
+    for species, value in (m.get("apcer") or {}).items():
+        print(f"  APCER {species:15s} {fmt(value)}  AUC {fmt((m.get('auc_per_species') or {}).get(species))}")
+    for source, entry in (m.get("per_source") or {}).items():
+        print(f"  source {source:28s} n={entry['n']:3d} AUC {fmt(entry.get('auc'))} APCER {fmt(entry.get('apcer'))}")
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from liveness.models.manifest import read_manifest
+
+    manifest = read_manifest(Path(args.weights) if args.weights else None)
+    for name, entry in sorted(manifest["models"].items()):
+        print(f"{name:18s} {entry.get('version', '?'):38s} {entry.get('kind', '?'):16s} {entry.get('file')}")
+    return EXIT_OK
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    from training.preview import write_preview
+
+    path = write_preview(Path(args.data), Path(args.preview), seed=args.seed, n_sources=args.n)
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from training.pipeline import run_training
+
+    summary = run_training(
+        Path(args.data),
+        Path(args.out),
+        scale=args.scale,
+        seed=args.seed,
+        frame_epochs=args.frame_epochs,
+        clip_epochs=args.clip_epochs,
+        workers=args.workers,
+    )
+    print(json.dumps(summary.get("test_metrics_summary", {}), indent=2))
+    print(f"run written to {args.out}")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from training.pipeline import ship_run
+
+    entries = ship_run(Path(args.run), Path(args.weights) if args.weights else None, version=args.version)
+    for name, entry in entries.items():
+        gap = entry["parity_max_abs_gap"]
+        print(f"exported {name} {entry['version']} sha256={entry['sha256'][:12]} parity gap={gap:.1e}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="liveness", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--device",
+        choices=["auto", "cpu", "cuda"],
+        default=None,
+        help="execution provider (default auto: CUDA when available)",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("score", help="score attempts: videos, frame folders or images")
+    p.add_argument("media", nargs="+", help="video file, folder of frames, or image")
+    p.add_argument("--json", action="store_true", help="one JSON object per input (JSON Lines)")
+    p.add_argument("--weights", help="weights folder with manifest.json (default: shipped)")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("eval", help="ISO/IEC 30107-3 metrics on a LABELS.tsv")
+    p.add_argument("labels", help="TSV with header and columns path, label, species")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--report", help="folder for scores.csv, metrics.json and DET curve PNG")
+    p.add_argument("--kind", choices=["face", "document"], default="face")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="operating threshold (default: the manifest's BPCER-5%% review threshold)",
+    )
+    p.add_argument("--weights", help="weights folder with manifest.json (default: shipped)")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("models", help="list the models in the manifest")
+    p.add_argument("--weights")
+    p.set_defaults(func=cmd_models)
+
+    p = sub.add_parser("synth", help="synthesize attacks (needs the [train] extra)")
+    p.add_argument("--data", default="../shared/data/faces", help="folder with LABELS.tsv")
+    p.add_argument("--preview", required=True, help="contact-sheet PNG to write")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-n", type=int, default=4, help="real sources to synthesize from")
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("train", help="build data, train, evaluate (needs the [train] extra)")
+    p.add_argument("--data", default="../shared/data/faces", help="folder with LABELS.tsv")
+    p.add_argument("--out", default="runs/latest")
+    p.add_argument("--scale", type=float, default=1.0, help="synthetic samples per real clip, relative")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--frame-epochs", type=int, default=6)
+    p.add_argument("--clip-epochs", type=int, default=12)
+    p.add_argument("--workers", type=int, default=2)
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("export", help="ship a training run into weights/ (needs the [train] extra)")
+    p.add_argument("--run", default="runs/latest")
+    p.add_argument("--weights", default=None)
+    p.add_argument("--version", default=None)
+    p.set_defaults(func=cmd_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.device == "auto":
+        args.device = None
+    try:
+        return int(args.func(args))
+    except LivenessError as exc:
+        print(f"liveness: error [{exc.code}]: {exc.message}", file=sys.stderr)
+        return EXIT_USAGE
+    except ModuleNotFoundError as exc:
+        print(
+            f"liveness: {exc.name} is not installed; `pip install -e .[train]` for train/export/synth", file=sys.stderr
+        )
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

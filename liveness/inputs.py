@@ -1,0 +1,73 @@
+"""Model inputs of one attempt: aligned crops for each model and the motion features.
+
+Training builds its data with this same function, so what a model saw in training is what it
+sees in production.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from liveness.faces import align_faces
+from liveness.models.manifest import InputSpec
+from liveness.motion import motion_features
+from liveness.types import FaceTrack, Frames
+
+FRAME_CROPS_PER_ATTEMPT = 8
+
+
+@dataclass(frozen=True)
+class ModelInputs:
+    """``frame_crops`` (K, S, S, 3) for the per-frame model, ``clip_crops`` (N, s, s, 3) for the
+    temporal model (every tracked frame, in order), ``motion`` (F,) hand features; uint8 crops."""
+
+    frame_crops: np.ndarray
+    clip_crops: np.ndarray
+    motion: np.ndarray
+
+
+def evenly_spaced(n: int, k: int) -> np.ndarray:
+    """``k`` indices spread over ``range(n)`` (all of them when n <= k).
+
+    >>> evenly_spaced(10, 3).tolist()
+    [0, 4, 9]
+    """
+    if n <= k:
+        return np.arange(n)
+    return np.round(np.linspace(0, n - 1, k)).astype(int)
+
+
+def build_inputs(frames: Frames, track: FaceTrack, *, frame_spec: InputSpec, clip_spec: InputSpec) -> ModelInputs:
+    tracked = [frames.images[int(i)] for i in track.frame_indices]
+    pick = evenly_spaced(len(tracked), FRAME_CROPS_PER_ATTEMPT)
+    frame_crops = align_faces(
+        [tracked[i] for i in pick], track.landmarks[pick], size=frame_spec.size[0], scale=frame_spec.crop_scale
+    )
+    if len(tracked) >= 3:
+        clip_crops = align_faces(tracked, track.landmarks, size=clip_spec.size[0], scale=clip_spec.crop_scale)
+        motion = motion_features(frames.images, track, clip_crops)
+    else:
+        clip_crops = np.zeros((0, *clip_spec.size, 3), np.uint8)
+        motion = np.zeros(0, np.float32)
+    return ModelInputs(frame_crops=frame_crops, clip_crops=clip_crops, motion=motion)
+
+
+def clip_windows(n: int, length: int, *, max_windows: int = 2) -> list[np.ndarray]:
+    """Index windows of ``length`` consecutive tracked frames for the temporal model.
+
+    Short tracks are padded by repeating their last frame, so a 10-frame clip still scores.
+
+    >>> [w.tolist() for w in clip_windows(5, 4)]
+    [[0, 1, 2, 3]]
+    >>> [w[-1] for w in clip_windows(40, 16)]
+    [15, 39]
+    """
+    if n <= 0:
+        return []
+    if n <= length:
+        idx = np.arange(length)
+        return [np.minimum(idx, n - 1)]
+    starts = np.round(np.linspace(0, n - length, min(max_windows, n // length + 1))).astype(int)
+    return [np.arange(s, s + length) for s in np.unique(starts)]

@@ -1,0 +1,179 @@
+"""The attempt scorer: media → frames → face track → model inputs → scores → decision.
+
+One ``Scorer`` is built per process (models opened once); ``score`` is thread-safe because
+ONNX Runtime sessions are, and all per-attempt state lives on the stack.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from liveness.config import MediaLimits, SamplingConfig
+from liveness.errors import FaceError, ModelError
+from liveness.faces import FaceDetector, FaceLandmarker, track_face
+from liveness.inputs import FRAME_CROPS_PER_ATTEMPT, build_inputs, clip_windows
+from liveness.media import load_media
+from liveness.models.manifest import WEIGHTS_DIR, LoadedModel, load_model, read_manifest
+from liveness.models.runner import DirectRunner, ModelRunner
+from liveness.motion import FEATURE_NAMES
+from liveness.result import LOW_QUALITY, MULTIPLE_FACES, AttemptResult
+from liveness.scoring.fusion import LogisticFusion, attack_reason, softmax, spoof_logit
+from liveness.types import Frames
+
+MediaSource = str | Path | bytes | Sequence[str | Path | bytes]
+FRAME_MODEL = "frame_cnn"
+CLIP_MODEL = "clip_net"
+
+
+class Scorer:
+    """Scores attempts with the models listed in the manifest.
+
+    Parameters
+    ----------
+    weights_dir : folder with ``manifest.json`` (default: the shipped ``weights/``).
+    runner : how batches reach the models (a service passes its micro-batcher).
+    device : "cpu", "cuda" or None (auto: CUDA when available).
+    """
+
+    def __init__(
+        self,
+        *,
+        weights_dir: Path | None = None,
+        runner: ModelRunner | None = None,
+        device: str | None = None,
+        limits: MediaLimits | None = None,
+        sampling: SamplingConfig | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self.weights_dir = weights_dir or WEIGHTS_DIR
+        self.runner: ModelRunner = runner or DirectRunner()
+        self.limits = limits or MediaLimits()
+        self.sampling = sampling or SamplingConfig()
+        manifest = read_manifest(self.weights_dir)
+        if "fusion" not in manifest:
+            raise ModelError(f"the manifest in {self.weights_dir} has no trained fusion; run `liveness export`")
+        self.video_fusion = LogisticFusion.from_dict(manifest["fusion"]["video"])
+        self.image_fusion = LogisticFusion.from_dict(manifest["fusion"]["image"])
+        self.frame_model: LoadedModel = load_model(
+            FRAME_MODEL, weights_dir=self.weights_dir, device=device, threads=threads
+        )
+        self.clip_model: LoadedModel = load_model(
+            CLIP_MODEL, weights_dir=self.weights_dir, device=device, threads=threads
+        )
+        self.detector = FaceDetector(weights_dir=self.weights_dir)
+        self.landmarker = FaceLandmarker(weights_dir=self.weights_dir)
+        self._face_versions = {
+            kind: str(entry.get("version", "0"))
+            for entry in manifest["models"].values()
+            for kind in [entry.get("kind")]
+            if kind in ("face_detector", "face_landmarks")
+        }
+
+    @property
+    def model_versions(self) -> dict[str, str]:
+        return {m.name: m.version for m in (self.frame_model, self.clip_model)} | self._face_versions
+
+    @property
+    def provider(self) -> str:
+        return self.frame_model.provider
+
+    def warmup(self) -> None:
+        """Run every model once so the first request does not pay session start-up."""
+        spec_f, spec_c = self.frame_model.spec, self.clip_model.spec
+        self.runner.run(self.frame_model, np.zeros((1, 3, *spec_f.size), np.float32))
+        self.runner.run(self.clip_model, np.zeros((1, spec_c.frames, 3, *spec_c.size), np.float32))
+        blank = np.zeros((256, 256, 3), np.uint8)
+        self.detector.detect(blank)
+
+    def score(self, media: MediaSource, *, name: str = "") -> AttemptResult:
+        """Score one attempt: a video, a folder or list of frames, or an image.
+
+        Unreadable media raise ``MediaError``; an attempt where no face is found returns a
+        failure to acquire (``spoof_score`` None, decision "reject", reason NO_FACE).
+        """
+        t0 = time.perf_counter()
+        frames = load_media(
+            media if not isinstance(media, Sequence) or isinstance(media, (str, bytes)) else list(media),
+            limits=self.limits,
+            sampling=self.sampling,
+        )
+        timings = {"decode": (time.perf_counter() - t0) * 1000}
+        label = name or (str(media) if isinstance(media, (str, Path)) else frames.source)
+        return self.score_frames(frames, name=label, timings=timings)
+
+    def score_frames(self, frames: Frames, *, name: str = "", timings: dict[str, float] | None = None) -> AttemptResult:
+        timings = dict(timings or {})
+        t = time.perf_counter()
+        try:
+            track = track_face(frames, detector=self.detector, landmarker=self.landmarker)
+        except FaceError as exc:
+            timings["face"] = (time.perf_counter() - t) * 1000
+            return AttemptResult(
+                media=name,
+                decision="reject",
+                spoof_score=None,
+                reasons=[exc.code],
+                model_versions=self.model_versions,
+                timings_ms=timings,
+                error=exc.message,
+            )
+        timings["face"] = (time.perf_counter() - t) * 1000
+
+        t = time.perf_counter()
+        inputs = build_inputs(frames, track, frame_spec=self.frame_model.spec, clip_spec=self.clip_model.spec)
+        timings["crops"] = (time.perf_counter() - t) * 1000
+
+        t = time.perf_counter()
+        frame_probs = softmax(self.runner.run(self.frame_model, self.frame_model.spec.normalize(inputs.frame_crops)))
+        timings[FRAME_MODEL] = (time.perf_counter() - t) * 1000
+        values: dict[str, float] = {"frame_spoof_logit": float(spoof_logit(frame_probs).mean())}
+        class_probs = frame_probs.mean(axis=0)
+        video = frames.kind != "image" and len(inputs.clip_crops) >= 3
+        if video:
+            t = time.perf_counter()
+            windows = clip_windows(len(inputs.clip_crops), self.clip_model.spec.frames)
+            clips = np.stack([self.clip_model.spec.normalize(inputs.clip_crops[w]) for w in windows])
+            clip_probs = softmax(self.runner.run(self.clip_model, clips))
+            timings[CLIP_MODEL] = (time.perf_counter() - t) * 1000
+            values["clip_spoof_logit"] = float(spoof_logit(clip_probs).mean())
+            values.update(zip(FEATURE_NAMES, map(float, inputs.motion), strict=True))
+            class_probs = 0.5 * class_probs + 0.5 * clip_probs.mean(axis=0)
+        fusion = self.video_fusion if video else self.image_fusion
+        spoof_score = fusion.score(values)
+        decision = fusion.decide(spoof_score)
+        reasons = [attack_reason(class_probs)] if decision != "pass" else []
+        if MULTIPLE_FACES in track.reasons or track.max_faces_seen > 1:
+            reasons.append(MULTIPLE_FACES)
+            decision = "review" if decision == "pass" else decision
+        if LOW_QUALITY in track.reasons:
+            reasons.append(LOW_QUALITY)
+            decision = "review" if decision == "pass" else decision
+        scores = {"frame_cnn": _prob(values["frame_spoof_logit"])}
+        if video:
+            scores["clip_net"] = _prob(values["clip_spoof_logit"])
+        timings["total"] = sum(timings.values())
+        return AttemptResult(
+            media=name,
+            decision=decision,
+            spoof_score=spoof_score,
+            scores=scores,
+            reasons=reasons,
+            model_versions=self.model_versions,
+            timings_ms=timings,
+        )
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "provider": self.provider,
+            "models": self.model_versions,
+            "frame_crops_per_attempt": FRAME_CROPS_PER_ATTEMPT,
+        }
+
+
+def _prob(logit: float) -> float:
+    return float(1.0 / (1.0 + np.exp(-np.clip(logit, -40, 40))))

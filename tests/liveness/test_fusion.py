@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from liveness.errors import ModelError
+from liveness.scoring.fusion import CLASSES, LogisticFusion, attack_reason, softmax, spoof_logit
+
+
+def _fusion() -> LogisticFusion:
+    return LogisticFusion.from_dict(
+        {
+            "features": ["x"],
+            "mean": [0.0],
+            "std": [1.0],
+            "coef": [2.0],
+            "intercept": 0.0,
+            "thresholds": {"bpcer_1": 0.9, "bpcer_5": 0.6},
+        }
+    )
+
+
+def test_decisions_follow_the_two_thresholds() -> None:
+    f = _fusion()
+    assert f.decide(f.score({"x": 3.0})) == "reject"
+    assert f.decide(f.score({"x": 0.3})) == "review"
+    assert f.decide(f.score({"x": -1.0})) == "pass"
+    assert f.score({}) == pytest.approx(0.5)  # a missing feature sits at its mean
+
+
+def test_invalid_fusion_config_is_a_model_error() -> None:
+    with pytest.raises(ModelError):
+        LogisticFusion.from_dict(
+            {
+                "features": ["x", "y"],
+                "mean": [0],
+                "std": [1],
+                "coef": [1],
+                "intercept": 0,
+                "thresholds": {"bpcer_1": 1, "bpcer_5": 0.5},
+            }
+        )
+
+
+def test_spoof_logit_and_reason() -> None:
+    probs = softmax(np.array([[0.0, 3.0, 0.0, 0.0, 0.0]]))
+    assert spoof_logit(probs)[0] > 0
+    assert attack_reason(probs[0]) == "ANIMATED_PHOTO"
+    live = softmax(np.array([[5.0, 0, 0, 0, 0]]))
+    assert spoof_logit(live)[0] < 0
+    assert len(CLASSES) == probs.shape[1]

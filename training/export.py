@@ -1,0 +1,129 @@
+"""Export trained models to ONNX, check ORT/torch parity, and record them in the manifest.
+
+Opset 18 is kept on purpose: down-converting to 17 breaks ReduceMean in the SE blocks.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import warnings
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from liveness.models.manifest import manifest_path, sha256_file
+from liveness.models.runtime import create_session
+from training.models.registry import create_model, default_cfg
+
+OPSET = 18
+PARITY_ATOL = 1e-3
+
+
+def example_input(name: str, batch: int = 2, *, seed: int = 0) -> torch.Tensor:
+    spec = default_cfg(name)["input"]
+    h, w = spec["size"]
+    gen = torch.Generator().manual_seed(seed)
+    if spec["layout"] == "NTCHW":
+        return torch.randn(batch, spec["frames"], 3, h, w, generator=gen)
+    return torch.randn(batch, 3, h, w, generator=gen)
+
+
+def export_onnx(model: torch.nn.Module, name: str, path: Path) -> float:
+    """Write ``model`` as ONNX at ``path`` (dynamic batch) and return the max |ORT - torch| gap."""
+    import onnx
+
+    model = model.eval()
+    x = example_input(name)
+    with torch.no_grad():
+        reference = model(x).numpy()
+    batch = torch.export.Dim("batch", min=1, max=256)
+    # The exporter's own deprecation chatter is not ours to act on; keep test runs (-W error) clean.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model,
+            (x,),
+            str(path),
+            input_names=["input"],
+            output_names=["logits"],
+            opset_version=OPSET,
+            dynamic_shapes=({0: batch},),
+            external_data=False,
+            dynamo=True,
+            verbose=False,
+        )
+    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    session = create_session(path, threads=1, device="cpu")
+    gap = 0.0
+    for xb in (x, example_input(name, batch=5, seed=1)):
+        with torch.no_grad():
+            expected = model(xb).numpy()
+        got = session.run(None, {"input": xb.numpy()})[0]
+        gap = max(gap, float(np.abs(got - expected).max()))
+    if not np.isfinite(gap) or gap > PARITY_ATOL:
+        raise RuntimeError(f"ONNX Runtime and torch disagree on {name}: max gap {gap:.2e} > {PARITY_ATOL}")
+    del reference
+    return gap
+
+
+def load_trained(name: str, checkpoint: Path) -> torch.nn.Module:
+    model = create_model(name)
+    model.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True))
+    return model.eval()
+
+
+def update_manifest(
+    weights_dir: Path, entries: dict[str, dict[str, Any]], fusion: dict[str, Any] | None = None
+) -> None:
+    path = manifest_path(weights_dir)
+    manifest = json.loads(path.read_text()) if path.exists() else {"schema": 1, "models": {}}
+    manifest.setdefault("models", {}).update(entries)
+    if fusion is not None:
+        manifest["fusion"] = fusion
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(manifest, indent=2) + "\n")
+    tmp.replace(path)
+
+
+def export_run(
+    run_dir: Path,
+    weights_dir: Path,
+    *,
+    version: str | None = None,
+    metrics: dict[str, Any] | None = None,
+    training_data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Export a training run's models + fusion into ``weights_dir`` and its manifest."""
+    version = version or datetime.now(UTC).strftime("%Y.%m.%d")
+    fusion = json.loads((run_dir / "fusion.json").read_text())
+    entries = {}
+    for name in ("frame_cnn", "clip_net"):
+        model = load_trained(name, run_dir / f"{name}.pt")
+        target = weights_dir / f"{name}.onnx"
+        with tempfile.TemporaryDirectory() as tmp:
+            staged = Path(tmp) / f"{name}.onnx"
+            gap = export_onnx(model, name, staged)
+            staged.replace(target)
+        cfg = default_cfg(name)
+        entries[name] = {
+            "file": target.name,
+            "version": version,
+            "sha256": sha256_file(target),
+            "kind": "spoof_classifier",
+            "input": cfg["input"],
+            "classes": cfg["classes"],
+            "outputs": {"logits": "class logits, softmax → probabilities in 'classes' order"},
+            "opset": OPSET,
+            "parity_max_abs_gap": gap,
+            "params": int(sum(p.numel() for p in model.parameters())),
+            "license": "Apache-2.0",
+            "training_data": training_data or {},
+            "metrics": (metrics or {}).get(name, {}),
+        }
+    fusion_entry = {"version": version, **fusion, "metrics": (metrics or {}).get("fusion", {})}
+    update_manifest(weights_dir, entries, fusion_entry)
+    return entries

@@ -1,0 +1,95 @@
+"""Write the model card (Markdown) from a run's measured results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+
+def _f(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def _metrics_table(title: str, m: dict[str, Any] | None) -> list[str]:
+    if not m:
+        return [f"### {title}", "", "not measured (no samples of both classes)", ""]
+    lines = [
+        f"### {title}",
+        "",
+        f"bona fide {m['n_bona_fide']}, attacks {m['n_attack']}, threshold {_f(m['threshold'])} "
+        f"(BPCER 5% on validation persons)",
+        "",
+        "| metric | value |",
+        "|---|---|",
+    ]
+    for key in (
+        "auc",
+        "eer",
+        "bpcer",
+        "apcer_max",
+        "acer",
+        "bpcer_at_apcer_5",
+        "bpcer_at_apcer_1",
+        "apcer_at_bpcer_1",
+        "apcer_at_bpcer_5",
+    ):
+        lines.append(f"| {key} | {_f(m.get(key))} |")
+    fta = m.get("fta") or {}
+    lines.append(f"| fta rate | {_f(fta.get('rate'))} |")
+    lines += ["", "| attack source (generator) | n | AUC vs live | APCER at threshold |", "|---|---|---|---|"]
+    for source, entry in (m.get("per_source") or {}).items():
+        lines.append(f"| {source} | {entry['n']} | {_f(entry.get('auc'))} | {_f(entry.get('apcer'))} |")
+    lines += ["", "| species | APCER | AUC |", "|---|---|---|"]
+    for species, value in (m.get("apcer") or {}).items():
+        lines.append(f"| {species} | {_f(value)} | {_f((m.get('auc_per_species') or {}).get(species))} |")
+    return [*lines, ""]
+
+
+def write_model_card(path: Path, result: dict[str, Any], *, version: str | None = None) -> Path:
+    test = result.get("test", {})
+    data = result.get("training_data", {})
+    lines = [
+        f"# Model card: face liveness (frame_cnn + clip_net + fusion){f' {version}' if version else ''}",
+        "",
+        "## What it is",
+        "- `frame_cnn`: per-frame texture CNN (~0.38 M params) on an aligned 128x128 crop with 2x face context; "
+        "5 classes (bona fide, animated photo, replay, print, face swap) with a Fourier-spectrum auxiliary loss.",
+        "- `clip_net`: temporal CNN over 16 aligned 64x64 face crops (~2 s at ~8 fps) and their frame differences; "
+        "1-D dilated temporal convolutions over per-frame embeddings.",
+        "- fusion: logistic regression over both models' spoof log-odds and 19 hand-made motion features "
+        "(eyelid/mouth curves, pose variation, non-rigid residual, texture-vs-pose change, temporal noise, "
+        "face/background motion). Single images use frame_cnn alone, with their own calibration.",
+        "- decision: `reject` at or above the BPCER-1% threshold, `review` at or above the BPCER-5% threshold, "
+        "else `pass` (thresholds fitted on validation persons).",
+        "",
+        "## Training data",
+        f"- from `{data.get('labels', '?')}`; split {data.get('split', '?')}; seed {data.get('seed')}.",
+        "- attacks are synthesized from real clips and photos of training persons (animated photo by landmark-driven "
+        "piecewise-affine warps with synthetic blinks and mouth, replay, print, face swap, self-blend), each "
+        "pushed through a simulated capture (resize, colour, H.264 round trip); bona fide clips get the same "
+        "capture simulation.",
+        f"- real attack samples used for training: {data.get('real_attack_samples_used_for_training', '?')}.",
+        "- research-only media: the weights were trained on research data (see ../shared/data SOURCES.md); "
+        "no media is shipped.",
+        "",
+        "## Measured on held-out persons (never trained on; every real generator output is here)",
+        "",
+    ]
+    lines += _metrics_table("Animated photo vs live video", test.get("animated_photo_vs_live_video"))
+    lines += _metrics_table("Face swap vs live video", test.get("face_swap_vs_live_video"))
+    lines += _metrics_table("All videos", test.get("video"))
+    lines += _metrics_table("Images (single-frame attempts)", test.get("image"))
+    lines += [
+        "## Limits",
+        "- the held-out sets are small (tens of files); treat figures as indicative, with wide confidence intervals.",
+        "- synthetic attacks approximate real generators; new generators may score lower (measure with "
+        "`liveness eval`).",
+        "- real bona fide clips come from talking-head datasets (studio/interview footage), not phone selfies.",
+        "",
+    ]
+    path.write_text("\n".join(lines))
+    return path
