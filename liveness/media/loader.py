@@ -17,12 +17,13 @@ from liveness.media.codes import MEDIA_EMPTY, MEDIA_NO_VIDEO, MEDIA_UNREADABLE
 from liveness.media.image import decode_image, open_image, probe_image
 from liveness.media.limits import check_bytes, check_image_count
 from liveness.media.sniff import MediaFormat
-from liveness.media.source import MediaBlob, blob_from_bytes, blob_from_path, stat_path
+from liveness.media.source import MediaBlob, as_path, blob_from_bytes, blob_from_path, stat_path
 from liveness.media.video import decode_video, probe_video
 from liveness.types import Frames
 
 PathLike: TypeAlias = str | os.PathLike[str]
-MediaSource: TypeAlias = PathLike | bytes | bytearray | memoryview | Sequence[PathLike]
+BytesLike: TypeAlias = bytes | bytearray | memoryview
+MediaSource: TypeAlias = PathLike | BytesLike | Sequence[PathLike | BytesLike]
 
 DEFAULT_LIMITS = MediaLimits()
 DEFAULT_SAMPLING = SamplingConfig()
@@ -43,11 +44,12 @@ def load_media(
 
     Parameters
     ----------
-    source : path, bytes or sequence of paths
+    source : path, bytes or sequence of paths or bytes
         A video file (mp4, mov, webm, mkv, avi), an image file (JPEG, PNG, WebP, BMP, GIF:
         first frame only for animated files), a directory of frame images (read in natural
         name order: ``f2`` before ``f10``; hidden files and subdirectories are ignored), a
-        list of frame-image paths, or raw bytes of a video or image. The type is always
+        list of frame images (paths or bytes, in the given order), or raw bytes of a video
+        or image. The type is always
         sniffed from the content's magic bytes, never from a file name.
     limits : MediaLimits
         Size, duration, frame-count and resolution limits, checked on declared values
@@ -90,13 +92,13 @@ def load_media(
     if isinstance(source, bytes | bytearray | memoryview):
         return _load_blob(blob_from_bytes(source, limits), limits, sampling)
     if isinstance(source, str | os.PathLike):
-        path = Path(source)
+        path = as_path(source)
         if stat.S_ISDIR(stat_path(path).st_mode):
             return _load_frames(list_frame_files(path, limits), limits, sampling, str(path))
         return _load_blob(blob_from_path(path, limits), limits, sampling)
     if isinstance(source, Sequence):
-        paths = [Path(item) for item in source]
-        return _load_frames(paths, limits, sampling, _sequence_name(paths))
+        items = list(source)
+        return _load_frames(items, limits, sampling, _sequence_name(items))
     raise TypeError(f"media source must be a path, bytes or a list of paths, not {type(source)}")
 
 
@@ -123,12 +125,12 @@ def probe_media(source: MediaSource) -> dict[str, Any]:
     if isinstance(source, bytes | bytearray | memoryview):
         return _probe_blob(blob_from_bytes(source, limits))
     if isinstance(source, str | os.PathLike):
-        path = Path(source)
+        path = as_path(source)
         if stat.S_ISDIR(stat_path(path).st_mode):
             return _probe_frames(list_frame_files(path, limits))
         return _probe_blob(blob_from_path(path, limits))
     if isinstance(source, Sequence):
-        return _probe_frames([Path(item) for item in source])
+        return _probe_frames(list(source))
     raise TypeError(f"media source must be a path, bytes or a list of paths, not {type(source)}")
 
 
@@ -169,13 +171,13 @@ def _load_blob(blob: MediaBlob, limits: MediaLimits, sampling: SamplingConfig) -
 
 
 def _load_frames(
-    paths: list[Path], limits: MediaLimits, sampling: SamplingConfig, name: str
+    items: Sequence[PathLike | BytesLike], limits: MediaLimits, sampling: SamplingConfig, name: str
 ) -> Frames:
     """Frame images: every header checked before any image is decoded."""
-    if not paths:
+    if not items:
         raise MediaError(f"{name} holds no frame images", code=MEDIA_EMPTY)
-    check_image_count(len(paths), limits, what=name)
-    blobs = [blob_from_path(path, limits) for path in paths]
+    check_image_count(len(items), limits, what=name)
+    blobs = [_frame_blob(item, index, limits) for index, item in enumerate(items)]
     check_bytes(sum(blob.size for blob in blobs), limits, what=f"the {len(blobs)} frame images")
     formats = [_frame_format(blob) for blob in blobs]
     for blob, fmt in zip(blobs, formats, strict=True):
@@ -201,14 +203,22 @@ def _probe_blob(blob: MediaBlob) -> dict[str, Any]:
     return probe_image(blob, fmt, _PROBE_LIMITS)
 
 
-def _probe_frames(paths: list[Path]) -> dict[str, Any]:
-    if not paths:
+def _probe_frames(items: Sequence[PathLike | BytesLike]) -> dict[str, Any]:
+    if not items:
         raise MediaError("no frame images given", code=MEDIA_EMPTY)
-    first = blob_from_path(paths[0], _PROBE_LIMITS)
-    info = probe_image(first, _frame_format(first), _PROBE_LIMITS)
-    info.update(kind="frames", n_images=len(paths), duration=None, animated=False)
-    info["bytes"] = sum(stat_path(path).st_size for path in paths)
+    blobs = [_frame_blob(item, index, _PROBE_LIMITS) for index, item in enumerate(items)]
+    info = probe_image(blobs[0], _frame_format(blobs[0]), _PROBE_LIMITS)
+    info.update(kind="frames", n_images=len(blobs), duration=None, animated=False)
+    info["bytes"] = sum(blob.size for blob in blobs)
     return info
+
+
+def _frame_blob(item: PathLike | BytesLike, index: int, limits: MediaLimits) -> MediaBlob:
+    if isinstance(item, bytes | bytearray | memoryview):
+        return blob_from_bytes(item, limits, name=f"<frame {index}>")
+    if isinstance(item, str | os.PathLike):
+        return blob_from_path(item, limits)
+    raise TypeError(f"a frame must be a path or bytes, not {type(item)}")
 
 
 def _supported_format(blob: MediaBlob) -> MediaFormat:
@@ -233,6 +243,8 @@ def _natural_key(path: Path) -> list[int | str]:
     return [int(part) if part.isdigit() else part for part in _DIGITS.split(path.name)]
 
 
-def _sequence_name(paths: list[Path]) -> str:
-    parents = {str(path.parent) for path in paths}
-    return parents.pop() if len(parents) == 1 else "<frames>"
+def _sequence_name(items: Sequence[PathLike | BytesLike]) -> str:
+    """The folder all frame paths share, else ``<frames>``."""
+    parents = {str(Path(item).parent) if isinstance(item, str | os.PathLike) else None for item in items}
+    only = parents.pop() if len(parents) == 1 else None
+    return only or "<frames>"

@@ -18,6 +18,8 @@ HEAD_BYTES = 64
 # ISO-BMFF brands of still-image files (HEIF/AVIF) that share the mp4 box layout.
 _IMAGE_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis"})
 _AUDIO_BRANDS = frozenset({b"M4A ", b"M4B ", b"M4P "})
+# Sizes of the BMP info header versions: "BM" alone starts too many text files.
+_BMP_INFO_SIZES = frozenset({12, 16, 40, 52, 56, 64, 108, 124})
 # QuickTime files written by old cameras may open with one of these boxes instead of ftyp.
 _QUICKTIME_BOXES = frozenset({b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"})
 
@@ -58,7 +60,7 @@ def sniff_format(head: bytes) -> MediaFormat | None:
         return MediaFormat("image", "png")
     if head.startswith((b"GIF87a", b"GIF89a")):
         return MediaFormat("image", "gif")
-    if head.startswith(b"BM") and len(head) >= 14:
+    if head.startswith(b"BM") and int.from_bytes(head[14:18], "little") in _BMP_INFO_SIZES:
         return MediaFormat("image", "bmp")
     if head.startswith((b"II*\x00", b"MM\x00*")):
         return MediaFormat("image", "tiff", supported=False)

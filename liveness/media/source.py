@@ -63,13 +63,15 @@ class MediaBlob:
         return fmt
 
 
-def blob_from_bytes(data: bytes | bytearray | memoryview, limits: MediaLimits) -> MediaBlob:
+def blob_from_bytes(
+    data: bytes | bytearray | memoryview, limits: MediaLimits, *, name: str = BYTES_NAME
+) -> MediaBlob:
     """Wrap uploaded bytes, refusing empty or oversized input."""
     payload = bytes(data)
     if not payload:
-        raise MediaError("the uploaded media is empty (0 bytes)", code=MEDIA_EMPTY)
-    check_bytes(len(payload), limits, what="the uploaded media")
-    return MediaBlob(name=BYTES_NAME, size=len(payload), data=payload)
+        raise MediaError(f"the uploaded media {name} is empty (0 bytes)", code=MEDIA_EMPTY)
+    check_bytes(len(payload), limits, what=f"the uploaded media {name}")
+    return MediaBlob(name=name, size=len(payload), data=payload)
 
 
 def blob_from_path(path: str | os.PathLike[str], limits: MediaLimits) -> MediaBlob:
@@ -78,7 +80,7 @@ def blob_from_path(path: str | os.PathLike[str], limits: MediaLimits) -> MediaBl
     The size comes from ``stat`` so an oversized file is refused without reading it; a
     device or FIFO (``/dev/zero``) is refused since its size says nothing.
     """
-    file_path = Path(path)
+    file_path = as_path(path)
     info = stat_path(file_path)
     if not stat.S_ISREG(info.st_mode):
         raise UnsupportedMediaError(f"{file_path} is not a regular file")
@@ -86,6 +88,13 @@ def blob_from_path(path: str | os.PathLike[str], limits: MediaLimits) -> MediaBl
         raise MediaError(f"{file_path} is empty (0 bytes)", code=MEDIA_EMPTY)
     check_bytes(info.st_size, limits, what=str(file_path))
     return MediaBlob(name=str(file_path), size=info.st_size, path=file_path)
+
+
+def as_path(path: str | os.PathLike[str]) -> Path:
+    """``Path(path)``, refusing the empty string (which ``Path`` would read as ``"."``)."""
+    if not os.fspath(path):
+        raise MediaError("empty path", code=MEDIA_NOT_FOUND)
+    return Path(path)
 
 
 def stat_path(path: Path) -> os.stat_result:
