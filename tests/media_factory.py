@@ -11,6 +11,7 @@ import io
 import struct
 import zlib
 from collections.abc import Callable
+from contextlib import ExitStack
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,6 +26,7 @@ MARKER = 230
 # Lossy codecs blur edges: an upright frame matches the pattern to within a few levels,
 # a wrongly oriented one differs by tens of levels on average.
 UPRIGHT_TOLERANCE = 12.0
+TONE_RATE = 16000
 
 
 def upright_pattern(height: int, width: int, index: int = 0) -> np.ndarray:
@@ -79,6 +81,7 @@ def write_video(
     hflip: bool = False,
     faststart: bool = False,
     streamed: bool = False,
+    audio: bool = False,
     pattern: PatternFn = upright_pattern,
 ) -> Path:
     """Write a video whose frames *display* as ``pattern(height, width, i)``.
@@ -89,21 +92,24 @@ def write_video(
     frames of ``width`` x ``height``; one that ignores it sees them turned.
     ``faststart`` puts the mp4 index first, so a truncated file still decodes in part.
     ``streamed`` writes Matroska/WebM through a non-seekable sink, as a live recorder
-    does: the header then declares no duration.
+    does: the header then declares no duration. ``audio`` adds an AAC tone track, as
+    phone clips have.
     """
     quarter_turns = (display_rotation // 90) % 4
     stored_w, stored_h = (height, width) if quarter_turns % 2 else (width, height)
     options = {"movflags": "faststart"} if faststart else {}
     codec_options = {"deadline": "realtime", "cpu-used": "8"} if "vpx" in codec else {}
-    with path.open("wb") as sink:
+    with ExitStack() as stack:
         target: str | io.RawIOBase = str(path)
         if streamed:
-            target = _NonSeekableWriter(sink)
+            target = _NonSeekableWriter(stack.enter_context(path.open("wb")))
             container_format = container_format or {".mkv": "matroska", ".webm": "webm"}[path.suffix]
         with av.open(target, mode="w", format=container_format, options=options) as container:
             stream = container.add_stream(codec, rate=Fraction(fps), options=codec_options)
             stream.width, stream.height = stored_w, stored_h
             stream.pix_fmt = "yuv420p"
+            # every stream must exist before the first packet is muxed
+            audio_stream = container.add_stream("aac", rate=TONE_RATE) if audio else None
             if display_rotation or hflip:
                 stream.set_display_rotation(display_rotation, hflip=hflip)
             for index in range(n_frames):
@@ -113,6 +119,8 @@ def write_video(
                 frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(stored), format="rgb24")
                 container.mux(stream.encode(frame))
             container.mux(stream.encode(None))
+            if audio_stream is not None:
+                _encode_tone(container, audio_stream, seconds=n_frames / fps)
     return path
 
 
@@ -134,21 +142,23 @@ class _NonSeekableWriter(io.RawIOBase):
 
 def write_audio_only(path: Path, *, seconds: float = 0.5, container_format: str | None = None) -> Path:
     """Write an audio-only file (AAC in mp4 by default; ``wav`` gives PCM)."""
-    rate = 16000
     codec = "pcm_s16le" if (container_format or path.suffix.lstrip(".")) == "wav" else "aac"
     with av.open(str(path), mode="w", format=container_format) as container:
-        stream = container.add_stream(codec, rate=rate)
-        n_samples = int(seconds * rate)
-        tone = (0.2 * np.sin(np.arange(n_samples) * 2 * np.pi * 440 / rate) * 32767).astype(np.int16)
-        chunk = 1024
-        for start in range(0, n_samples, chunk):
-            samples = tone[None, start : start + chunk]
-            frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
-            frame.sample_rate = rate
-            frame.pts = start
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode(None))
+        _encode_tone(container, container.add_stream(codec, rate=TONE_RATE), seconds=seconds)
     return path
+
+
+def _encode_tone(container: av.container.OutputContainer, stream: av.AudioStream, *, seconds: float) -> None:
+    rate = TONE_RATE
+    n_samples = int(seconds * rate)
+    tone = (0.2 * np.sin(np.arange(n_samples) * 2 * np.pi * 440 / rate) * 32767).astype(np.int16)
+    chunk = 1024
+    for start in range(0, n_samples, chunk):
+        frame = av.AudioFrame.from_ndarray(tone[None, start : start + chunk], format="s16", layout="mono")
+        frame.sample_rate = rate
+        frame.pts = start
+        container.mux(stream.encode(frame))
+    container.mux(stream.encode(None))
 
 
 def image_bytes(

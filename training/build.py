@@ -10,7 +10,7 @@ sampling, face tracking and cropping (``liveness.inputs.build_inputs``). Each sa
 from __future__ import annotations
 
 import hashlib
-import os
+import multiprocessing
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -118,6 +118,7 @@ def _seed(*parts: object) -> int:
 
 def synthesize(job: Job, sources: list[RealSource]) -> list[np.ndarray]:
     """Frames (25 fps) of one synthetic or re-captured real sample."""
+    from training.generator_sim import resynthesize_faces
     from training.synth.animated import animate_photo
     from training.synth.capture import simulate_capture
     from training.synth.faceswap import face_swap, self_blend
@@ -126,12 +127,13 @@ def synthesize(job: Job, sources: list[RealSource]) -> list[np.ndarray]:
 
     rng = np.random.default_rng(job.seed)
     src, partner = sources[job.source], sources[job.partner]
+    autoencoders = _WORKER_AUTOENCODERS
     still_idx = int(rng.integers(len(src.frames)))
     if job.recipe == "bona_fide":
         frames = src.frames
     elif job.recipe == "animated_photo":
         driver = partner.landmarks[:, :, :2] if len(partner.frames) > 1 else None
-        frames, _ = animate_photo(
+        frames, warped = animate_photo(
             src.frames[still_idx],
             src.landmarks[still_idx, :, :2],
             driver,
@@ -139,12 +141,21 @@ def synthesize(job: Job, sources: list[RealSource]) -> list[np.ndarray]:
             background=str(rng.choice(["static", "jitter", "drag"])),
             n_frames=len(src.frames) if driver is None else None,
         )
+        # Most generators repaint the face with a decoder: simulate that texture too.
+        if autoencoders and rng.random() < 0.6:
+            model = autoencoders[int(rng.integers(len(autoencoders)))]
+            frames = resynthesize_faces(list(frames), np.asarray(warped)[:, :, :2], model, rng)
     elif job.recipe == "replay":
         frames = replay_attack(src.frames, rng=rng)
     elif job.recipe == "print":
         frames = print_attack(src.frames[still_idx], rng=rng, n_frames=max(len(src.frames), 72))
     elif job.recipe == "face_swap":
         frames = face_swap(src.frames, src.landmarks[:, :, :2], partner.frames[0], partner.landmarks[0, :, :2], rng=rng)
+    elif job.recipe == "face_resynth":
+        if not autoencoders:
+            raise ValueError("face_resynth needs the trained autoencoders")
+        model = autoencoders[int(rng.integers(len(autoencoders)))]
+        frames = resynthesize_faces(src.frames, src.landmarks[:, :, :2], model, rng)
     elif job.recipe == "self_blend":
         frames = self_blend(src.frames, src.landmarks[:, :, :2], rng=rng)
     else:
@@ -159,10 +170,19 @@ RECIPE_SPECIES = {
     "print": ("attack", "print"),
     "face_swap": ("attack", "face_swap"),
     "self_blend": ("attack", "face_swap"),
+    "face_resynth": ("attack", "face_swap"),
 }
 
 # Samples per real clip; photos are used as stills for animated and print attacks too.
-VIDEO_RECIPES = {"bona_fide": 3, "animated_photo": 3, "replay": 1, "print": 1, "face_swap": 1, "self_blend": 1}
+VIDEO_RECIPES = {
+    "bona_fide": 3,
+    "animated_photo": 3,
+    "replay": 1,
+    "print": 1,
+    "face_swap": 1,
+    "self_blend": 1,
+    "face_resynth": 1,
+}
 PHOTO_RECIPES = {"bona_fide": 1, "animated_photo": 1, "replay": 1, "print": 1}
 
 
@@ -195,12 +215,56 @@ def plan_jobs(sources: list[RealSource], *, scale: float = 1.0, seed: int = 0) -
 
 
 _WORKER_SOURCES: list[RealSource] = []
+_WORKER_AUTOENCODERS: list = []
 
 
-def _init_worker(sources: list[RealSource]) -> None:
-    global _WORKER_SOURCES
-    _WORKER_SOURCES = sources
-    os.environ.setdefault("LIVENESS_ORT_THREADS", "1")
+def _init_worker(autoencoder_path: str | None) -> None:
+    """Runs in each forked worker: fresh ONNX sessions (thread pools do not survive fork),
+    one torch thread, and the autoencoders."""
+    global _WORKER_AUTOENCODERS
+    import torch
+
+    from liveness.faces import clear_model_cache
+    from training.generator_sim import load_autoencoders
+
+    clear_model_cache()
+    torch.set_num_threads(1)
+    if autoencoder_path:
+        _WORKER_AUTOENCODERS = load_autoencoders(torch.load(autoencoder_path, weights_only=True))
+
+
+def _train_autoencoders_job(crops: np.ndarray, path: str, minutes: float, seed: int) -> str:
+    import torch
+
+    from training.generator_sim import train_autoencoders
+
+    torch.set_num_threads(2)
+    torch.save(train_autoencoders(crops, minutes=minutes, seed=seed), path)
+    return path
+
+
+def prepare_autoencoders(sources: list[RealSource], out_dir: Path, *, minutes: float, seed: int) -> Path:
+    """Train the generator-texture autoencoders on training persons' face crops (cached).
+
+    Trained in a spawned process so this process never starts torch's OpenMP threads before
+    it forks the synthesis workers.
+    """
+    import multiprocessing
+
+    from training.generator_sim import crop_square, face_square
+
+    path = out_dir / "autoencoders.pt"
+    if path.exists():
+        return path
+    crops = [
+        crop_square(frame, *face_square(lm))[0]
+        for s in sources
+        if s.item.split == "train"
+        for frame, lm in zip(s.frames[::6], s.landmarks[::6], strict=True)
+    ]
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pool.submit(_train_autoencoders_job, np.stack(crops), str(path), minutes, seed).result()
+    return path
 
 
 def _run_job(job: Job, out_dir: str) -> str | None:
@@ -241,7 +305,15 @@ def real_image_samples(items: list[Item], out_dir: Path) -> Iterator[Path]:
         yield target
 
 
-def build(items: list[Item], out_dir: Path, *, scale: float = 1.0, workers: int = 2, seed: int = 0) -> list[Path]:
+def build(
+    items: list[Item],
+    out_dir: Path,
+    *,
+    scale: float = 1.0,
+    workers: int = 2,
+    seed: int = 0,
+    autoencoder_minutes: float = 5.0,
+) -> list[Path]:
     """Make every sample of the train and val splits; returns the written .npz paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     usable = [it for it in items if it.split in ("train", "val")]
@@ -262,7 +334,14 @@ def build(items: list[Item], out_dir: Path, *, scale: float = 1.0, workers: int 
         if source is not None:
             sources.append(source)
     jobs = plan_jobs(sources, scale=scale, seed=seed)
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(sources,)) as pool:
+    autoencoder_path = prepare_autoencoders(sources, out_dir, minutes=autoencoder_minutes, seed=seed)
+    # Forked workers inherit the sources without pickling gigabytes of frames.
+    global _WORKER_SOURCES
+    _WORKER_SOURCES = sources
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(str(autoencoder_path),)
+    ) as pool:
         futures = [pool.submit(_run_job, job, str(out_dir)) for job in jobs]
         for future in tqdm(as_completed(futures), total=len(futures), desc="synthesize", unit="clip"):
             result = future.result()

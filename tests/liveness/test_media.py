@@ -61,6 +61,14 @@ def test_avi_mpeg4(tmp_path: Path) -> None:
     assert all(mf.is_upright(image) for image in frames.images)
 
 
+def test_video_with_an_audio_track(tmp_path: Path) -> None:
+    path = mf.write_video(tmp_path / "phone.mp4", audio=True)
+    assert probe_media(path)["has_audio"] is True
+    frames = load_media(path)
+    assert frames.n_decoded == 25
+    assert [mf.read_index(image) for image in frames.images] == [i % 12 for i in range(0, 25, 3)]
+
+
 def test_video_bytes_give_the_same_frames_as_the_path(h264_mp4: Path) -> None:
     from_path = load_media(h264_mp4)
     from_bytes = load_media(h264_mp4.read_bytes())
@@ -164,6 +172,18 @@ def test_frames_list_keeps_the_given_order(frames_dir: Path) -> None:
     frames = load_media(paths)
     assert frames.kind == "frames"
     assert [mf.read_index(image) for image in frames.images] == [4, 3, 2, 1, 0]
+
+
+def test_frames_may_be_bytes(frames_dir: Path) -> None:
+    uploads = [path.read_bytes() for path in sorted(frames_dir.iterdir())]
+    frames = load_media(uploads)
+    assert frames.kind == "frames"
+    assert frames.source == "<frames>"
+    assert [mf.read_index(image) for image in frames.images] == [0, 1, 2, 3, 4]
+    assert probe_media(uploads)["n_images"] == 5
+    with pytest.raises(MediaError, match="<frame 1>") as exc_info:
+        load_media([uploads[0], b""])
+    assert_error(exc_info, MediaError, "MEDIA_EMPTY")
 
 
 def test_frames_may_be_jpeg(tmp_path: Path) -> None:
@@ -430,8 +450,9 @@ def test_damage_mid_stream_keeps_what_decodes(tmp_path: Path) -> None:
         b"This is a text file, not a video.\n" * 20,
         b"\x00\x00\x00\x18ftypheic" + bytes(64),  # HEIC: recognised, not supported
         b"II*\x00" + bytes(64),  # TIFF
+        b"BMW 320d, 2011, grey, 140000 km, one owner\n",
     ],
-    ids=["random", "text", "heic", "tiff"],
+    ids=["random", "text", "heic", "tiff", "text-starting-with-BM"],
 )
 def test_not_media_is_unsupported(tmp_path: Path, data: bytes) -> None:
     path = tmp_path / "upload.mp4"  # the name must not matter
@@ -465,7 +486,7 @@ def test_audio_only_has_no_video(tmp_path: Path, name: str) -> None:
 
 
 def test_missing_path_is_not_found(tmp_path: Path) -> None:
-    for source in (tmp_path / "nope.mp4", str(tmp_path / "nope" / "dir"), [tmp_path / "nope.png"]):
+    for source in (tmp_path / "nope.mp4", str(tmp_path / "nope" / "dir"), [tmp_path / "nope.png"], ""):
         with pytest.raises(MediaError) as exc_info:
             load_media(source)
         assert_error(exc_info, MediaError, "MEDIA_NOT_FOUND")
