@@ -19,11 +19,11 @@ def audit_rows(client: TestClient, attempt_id: str | None = None) -> list[dict]:
     return client.app.state.processor.audit.rows(attempt_id)  # type: ignore[attr-defined]
 
 
-def scorer_of(client: TestClient):  # noqa: ANN201 - the test double
+def scorer_of(client: TestClient):
     return client.app.state.engine.scorer  # type: ignore[attr-defined]
 
 
-def assert_problem(response, status: int, slug: str) -> dict:  # noqa: ANN001
+def assert_problem(response, status: int, slug: str) -> dict:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM
     body = response.json()
@@ -121,6 +121,12 @@ def test_api_keys_are_required_when_configured(make_client: ClientFactory) -> No
     [row] = audit_rows(client, response.json()["attempt_id"])
     assert row["api_key_id"] == key_id(API_KEY) == hashlib.sha256(API_KEY.encode()).hexdigest()[:8]
     assert API_KEY not in json.dumps(row)
+    # An attempt_id is scoped to its API key: another client cannot replay the answer.
+    ids = {"attempt_id": "shared-id"}
+    assert client.post("/v1/attempts", files=files, headers=good, data=ids).status_code == 200
+    other = {"Authorization": "Bearer other-key-0123456789abcdef"}
+    response = client.post("/v1/attempts", files=files, headers=other, data=ids)
+    assert_problem(response, 409, "idempotency-conflict")
     # Probes and metrics stay open for the orchestrator.
     assert client.get("/healthz").status_code == 200
 

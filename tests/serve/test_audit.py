@@ -109,7 +109,7 @@ def test_retention_stores_private_files_and_purges_after_ttl(tmp_path: Path) -> 
     assert not folder.exists()
 
 
-def test_media_is_not_kept_by_default(client, tmp_path: Path) -> None:  # noqa: ANN001
+def test_media_is_not_kept_by_default(client, tmp_path: Path) -> None:
     response = client.post("/v1/attempts", files={"image": ("a.png", face_png(), "image/png")})
     assert response.status_code == 200
     assert not (tmp_path / "retained").exists()

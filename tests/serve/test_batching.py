@@ -19,7 +19,7 @@ def rows(value: float, n: int = 1) -> np.ndarray:
 
 
 @pytest.fixture
-def batcher():  # noqa: ANN201
+def batcher():
     made: list[MicroBatcher] = []
 
     def make(**kwargs: object) -> MicroBatcher:
@@ -31,7 +31,7 @@ def batcher():  # noqa: ANN201
         b.close()
 
 
-def test_concurrent_calls_are_merged_and_split_back(batcher) -> None:  # noqa: ANN001
+def test_concurrent_calls_are_merged_and_split_back(batcher) -> None:
     model = FakeModel(delay_s=0.01)
     observed: list[tuple[str, int, int]] = []
     b = batcher(max_batch_size=64, max_wait_ms=30,
@@ -48,7 +48,7 @@ def test_concurrent_calls_are_merged_and_split_back(batcher) -> None:  # noqa: A
     assert max(callers for _, _, callers in observed) > 1
 
 
-def test_batches_never_exceed_max_batch_size(batcher) -> None:  # noqa: ANN001
+def test_batches_never_exceed_max_batch_size(batcher) -> None:
     model = FakeModel(delay_s=0.005)
     b = batcher(max_batch_size=4, max_wait_ms=20)
     with ThreadPoolExecutor(16) as pool:
@@ -59,7 +59,7 @@ def test_batches_never_exceed_max_batch_size(batcher) -> None:  # noqa: ANN001
     assert b.run(model, rows(0.5, n=9)).shape == (9, 2)
 
 
-def test_a_lone_caller_waits_at_most_max_wait(batcher) -> None:  # noqa: ANN001
+def test_a_lone_caller_waits_at_most_max_wait(batcher) -> None:
     import time
 
     b = batcher(max_batch_size=32, max_wait_ms=5)
@@ -69,7 +69,7 @@ def test_a_lone_caller_waits_at_most_max_wait(batcher) -> None:  # noqa: ANN001
     assert time.perf_counter() - start < 1.0  # generous: only checks nobody waits for a full batch
 
 
-def test_a_failing_input_fails_only_its_own_caller(batcher) -> None:  # noqa: ANN001
+def test_a_failing_input_fails_only_its_own_caller(batcher) -> None:
     model = FakeModel(delay_s=0.01)
     b = batcher(max_batch_size=64, max_wait_ms=50)
     values = [0.2, 0.4, -1.0, 0.6, 0.8]  # -1: poison row
@@ -90,7 +90,7 @@ def test_a_failing_input_fails_only_its_own_caller(batcher) -> None:  # noqa: AN
     assert max(model.batch_sizes) > 1  # the poison row was merged before being isolated
 
 
-def test_inputs_of_different_shapes_are_not_merged(batcher) -> None:  # noqa: ANN001
+def test_inputs_of_different_shapes_are_not_merged(batcher) -> None:
     model = FakeModel(delay_s=0.01)
     b = batcher(max_batch_size=64, max_wait_ms=30)
     inputs = [rows(0.3), np.full((2, FEATURES + 1), 0.3, np.float32), rows(0.3)]
@@ -99,7 +99,7 @@ def test_inputs_of_different_shapes_are_not_merged(batcher) -> None:  # noqa: AN
     assert [o.shape for o in outputs] == [(1, 2), (2, 2), (1, 2)]
 
 
-def test_wrong_output_length_is_a_model_error(batcher) -> None:  # noqa: ANN001
+def test_wrong_output_length_is_a_model_error(batcher) -> None:
     class Broken(FakeModel):
         def run(self, batch: np.ndarray) -> list[np.ndarray]:
             return [np.zeros((batch.shape[0] + 1, 2), np.float32)]
@@ -109,11 +109,12 @@ def test_wrong_output_length_is_a_model_error(batcher) -> None:  # noqa: ANN001
         b.run(Broken(), rows(0.5))
 
 
-def test_full_queue_raises_overloaded(batcher) -> None:  # noqa: ANN001
-    gate = threading.Event()
+def test_full_queue_raises_overloaded(batcher) -> None:
+    gate, started = threading.Event(), threading.Event()
 
     class Slow(FakeModel):
         def run(self, batch: np.ndarray) -> list[np.ndarray]:
+            started.set()
             gate.wait(5)
             return super().run(batch)
 
@@ -121,10 +122,11 @@ def test_full_queue_raises_overloaded(batcher) -> None:  # noqa: ANN001
     b = batcher(max_batch_size=1, max_wait_ms=0, max_queue_items=2, retry_after_s=3)
     with ThreadPoolExecutor(4) as pool:
         running = pool.submit(b.run, model, rows(0.5))  # taken by the worker, blocks
-        while not model.batch_sizes:
-            threading.Event().wait(0.001)
+        assert started.wait(5)
         queued = [pool.submit(b.run, model, rows(0.5)) for _ in range(2)]
-        while b.queue_depth().get(model.name, 0) < 2:
+        for _ in range(5000):
+            if b.queue_depth().get(model.name, 0) >= 2:
+                break
             threading.Event().wait(0.001)
         with pytest.raises(OverloadedError) as info:
             b.run(model, rows(0.5))
@@ -134,7 +136,7 @@ def test_full_queue_raises_overloaded(batcher) -> None:  # noqa: ANN001
         assert all(f.result().shape == (1, 2) for f in queued)
 
 
-def test_close_fails_waiting_callers_and_refuses_new_ones(batcher) -> None:  # noqa: ANN001
+def test_close_fails_waiting_callers_and_refuses_new_ones(batcher) -> None:
     b = batcher(max_batch_size=8, max_wait_ms=1)
     model = FakeModel()
     b.run(model, rows(0.5))
@@ -143,6 +145,6 @@ def test_close_fails_waiting_callers_and_refuses_new_ones(batcher) -> None:  # n
         b.run(model, rows(0.5))
 
 
-def test_empty_batch_passes_through(batcher) -> None:  # noqa: ANN001
+def test_empty_batch_passes_through(batcher) -> None:
     b = batcher()
     assert b.run(FakeModel(), np.zeros((0, FEATURES), np.float32)).shape == (0, 2)

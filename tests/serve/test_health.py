@@ -121,7 +121,7 @@ def test_openapi_documents_endpoints_and_examples(client: TestClient) -> None:
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
 
 
-def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+def test_settings_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.setenv("LIVENESS_API_KEYS", " first-key-0123456789 ,second-key-0123456789,")
     monkeypatch.setenv("LIVENESS_BATCH_MAX_SIZE", "8")
     monkeypatch.setenv("LIVENESS_BATCHING", "false")
