@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from liveness.scoring.fusion import LogisticFusion
+from liveness.scoring.metrics import threshold_at_bpcer
 
 
 def fit_logistic(
@@ -29,15 +30,6 @@ def fit_logistic(
     return beta[:-1], float(beta[-1])
 
 
-def threshold_at_bpcer(bona_scores: np.ndarray, bpcer: float) -> float:
-    """Smallest threshold t with (#bona fide scores >= t) / n <= bpcer."""
-    s = np.sort(np.asarray(bona_scores, np.float64))[::-1]
-    k = int(np.floor(bpcer * len(s)))  # bona fide allowed at or above t
-    if k >= len(s):
-        return float(s[-1])
-    return float(np.nextafter(s[k], np.inf))
-
-
 def fit_fusion(features: dict[str, np.ndarray], y: np.ndarray, *, l2: float = 1.0) -> LogisticFusion:
     """Fusion over the named feature columns; classes weighted equally; thresholds at
     BPCER 1% (reject) and 5% (review) on the bona fide of the same set."""
@@ -49,13 +41,12 @@ def fit_fusion(features: dict[str, np.ndarray], y: np.ndarray, *, l2: float = 1.
     weight = np.where(y == 1, 0.5 / max(1, (y == 1).sum()), 0.5 / max(1, (y == 0).sum()))
     coef, intercept = fit_logistic(xs, y.astype(np.float64), l2=l2, sample_weight=weight)
     scores = 1 / (1 + np.exp(-(xs @ coef + intercept)))
-    bona = scores[y == 0]
     return LogisticFusion(
         features=names,
         mean=mean,
         std=std,
         coef=coef,
         intercept=intercept,
-        reject_threshold=threshold_at_bpcer(bona, 0.01),
-        review_threshold=threshold_at_bpcer(bona, 0.05),
+        reject_threshold=threshold_at_bpcer(y, scores, bpcer=0.01),
+        review_threshold=threshold_at_bpcer(y, scores, bpcer=0.05),
     )

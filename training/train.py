@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,29 +116,35 @@ def _class_weights(labels: np.ndarray) -> torch.Tensor:
     return torch.tensor(np.sqrt(w), dtype=torch.float32)
 
 
-def train_frame_model(data: SampleSet, cfg: TrainConfig, log: list[dict]) -> torch.nn.Module:
-    train_idx = data.index(split="train")
-    crops = np.concatenate([data.frame_crops[i] for i in train_idx])
-    labels = np.concatenate([np.full(len(data.frame_crops[i]), data.labels[i]) for i in train_idx])
-    model = create_model("frame_cnn")
+BatchLoss = Callable[[torch.nn.Module, np.ndarray], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
+
+
+def _fit(
+    name: str,
+    n_items: int,
+    batch_loss: BatchLoss,
+    *,
+    epochs: int,
+    batch_size: int,
+    cfg: TrainConfig,
+    seed: int,
+    log: list[dict],
+) -> torch.nn.Module:
+    """One training loop for every model: AdamW + one-cycle LR, a progress bar, a log line
+    per epoch. ``batch_loss(model, item_indices) -> (loss, logits, labels)``."""
+    model = create_model(name)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    steps = cfg.frame_epochs * int(np.ceil(len(crops) / cfg.batch_frames))
+    steps = epochs * int(np.ceil(n_items / batch_size))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.15)
-    weights = _class_weights(labels)
-    gen = torch.Generator().manual_seed(cfg.seed)
-    rng = np.random.default_rng(cfg.seed)
-    bar = tqdm(total=steps, desc="frame_cnn", unit="batch")
-    for epoch in range(cfg.frame_epochs):
+    rng = np.random.default_rng(seed)
+    bar = tqdm(total=steps, desc=name, unit="batch")
+    for epoch in range(epochs):
         model.train()
-        order = rng.permutation(len(crops))
+        order = rng.permutation(n_items)
         total, correct, loss_sum = 0, 0, 0.0
-        for start in range(0, len(order), cfg.batch_frames):
-            idx = order[start : start + cfg.batch_frames]
-            x = _augment(_normalize(crops[idx]), gen)
-            y = torch.from_numpy(labels[idx])
-            logits, fourier = model.forward_train(x)
-            loss = F.cross_entropy(logits, y, weight=weights, label_smoothing=0.05)
-            loss = loss + cfg.fourier_weight * F.mse_loss(fourier, _fourier_target(crops[idx]))
+        for start in range(0, n_items, batch_size):
+            idx = order[start : start + batch_size]
+            loss, logits, y = batch_loss(model, idx)
             opt.zero_grad()
             loss.backward()
             opt.step()
@@ -146,9 +154,36 @@ def train_frame_model(data: SampleSet, cfg: TrainConfig, log: list[dict]) -> tor
             correct += int((logits.argmax(1) == y).sum())
             bar.update(1)
             bar.set_postfix(epoch=epoch, loss=f"{loss_sum / total:.3f}", acc=f"{correct / total:.3f}")
-        log.append({"model": "frame_cnn", "epoch": epoch, "loss": loss_sum / total, "acc": correct / total})
+        log.append({"model": name, "epoch": epoch, "loss": loss_sum / total, "acc": correct / total})
     bar.close()
     return model.eval()
+
+
+def train_frame_model(data: SampleSet, cfg: TrainConfig, log: list[dict]) -> torch.nn.Module:
+    train_idx = data.index(split="train")
+    crops = np.concatenate([data.frame_crops[i] for i in train_idx])
+    labels = np.concatenate([np.full(len(data.frame_crops[i]), data.labels[i]) for i in train_idx])
+    weights = _class_weights(labels)
+    gen = torch.Generator().manual_seed(cfg.seed)
+
+    def batch_loss(model: torch.nn.Module, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        x = _augment(_normalize(crops[idx]), gen)
+        y = torch.from_numpy(labels[idx])
+        logits, fourier = model.forward_train(x)
+        loss = F.cross_entropy(logits, y, weight=weights, label_smoothing=0.05)
+        loss = loss + cfg.fourier_weight * F.mse_loss(fourier, _fourier_target(crops[idx]))
+        return loss, logits, y
+
+    return _fit(
+        "frame_cnn",
+        len(crops),
+        batch_loss,
+        epochs=cfg.frame_epochs,
+        batch_size=cfg.batch_frames,
+        cfg=cfg,
+        seed=cfg.seed,
+        log=log,
+    )
 
 
 def _clip_batch(data: SampleSet, idx: np.ndarray, length: int, rng: np.random.Generator) -> np.ndarray:
@@ -165,36 +200,26 @@ def train_clip_model(data: SampleSet, cfg: TrainConfig, log: list[dict]) -> torc
     train_idx = data.index(split="train", kind="video")
     train_idx = train_idx[[len(data.clip_crops[i]) >= 3 for i in train_idx]]
     labels = data.labels[train_idx]
-    model = create_model("clip_net")
-    opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    steps = cfg.clip_epochs * int(np.ceil(len(train_idx) / cfg.batch_clips))
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.15)
     weights = _class_weights(labels)
     gen = torch.Generator().manual_seed(cfg.seed + 1)
-    rng = np.random.default_rng(cfg.seed + 1)
-    bar = tqdm(total=steps, desc="clip_net", unit="batch")
-    for epoch in range(cfg.clip_epochs):
-        model.train()
-        order = rng.permutation(len(train_idx))
-        total, correct, loss_sum = 0, 0, 0.0
-        for start in range(0, len(order), cfg.batch_clips):
-            pick = order[start : start + cfg.batch_clips]
-            x = _augment(_normalize(_clip_batch(data, train_idx[pick], length, rng)), gen)
-            y = torch.from_numpy(labels[pick])
-            logits = model(x)
-            loss = F.cross_entropy(logits, y, weight=weights, label_smoothing=0.05)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
-            loss_sum += float(loss) * len(pick)
-            total += len(pick)
-            correct += int((logits.argmax(1) == y).sum())
-            bar.update(1)
-            bar.set_postfix(epoch=epoch, loss=f"{loss_sum / total:.3f}", acc=f"{correct / total:.3f}")
-        log.append({"model": "clip_net", "epoch": epoch, "loss": loss_sum / total, "acc": correct / total})
-    bar.close()
-    return model.eval()
+    window_rng = np.random.default_rng(cfg.seed + 2)
+
+    def batch_loss(model: torch.nn.Module, pick: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        x = _augment(_normalize(_clip_batch(data, train_idx[pick], length, window_rng)), gen)
+        y = torch.from_numpy(labels[pick])
+        logits = model(x)
+        return F.cross_entropy(logits, y, weight=weights, label_smoothing=0.05), logits, y
+
+    return _fit(
+        "clip_net",
+        len(train_idx),
+        batch_loss,
+        epochs=cfg.clip_epochs,
+        batch_size=cfg.batch_clips,
+        cfg=cfg,
+        seed=cfg.seed + 1,
+        log=log,
+    )
 
 
 @torch.no_grad()
@@ -223,18 +248,36 @@ def predict(
     return out
 
 
+def _epoch_log(run_dir: Path) -> list[dict]:
+    path = run_dir / "epochs.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+
+
+def _train_or_resume(name: str, run_dir: Path, fit: Callable[[list[dict]], torch.nn.Module]) -> torch.nn.Module:
+    """Train ``name`` unless the run folder already holds its checkpoint (an interrupted run
+    resumes after its last finished model); epoch lines go to ``epochs.jsonl`` as they come."""
+    checkpoint = run_dir / f"{name}.pt"
+    if checkpoint.exists():
+        model = create_model(name)
+        model.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True))
+        return model.eval()
+    log: list[dict] = []
+    model = fit(log)
+    with (run_dir / "epochs.jsonl").open("a") as handle:
+        handle.writelines(json.dumps(entry) + "\n" for entry in log)
+    torch.save(model.state_dict(), checkpoint)
+    return model
+
+
 def train(sample_paths: list[Path], run_dir: Path, cfg: TrainConfig) -> dict:
     """Train both models and the fusion; write checkpoints and ``fusion.json`` to ``run_dir``."""
     torch.manual_seed(cfg.seed)
     torch.set_num_threads(cfg.threads)
     run_dir.mkdir(parents=True, exist_ok=True)
     data = SampleSet.load(sample_paths)
-    log: list[dict] = []
     t0 = time.time()
-    frame_model = train_frame_model(data, cfg, log)
-    torch.save(frame_model.state_dict(), run_dir / "frame_cnn.pt")
-    clip_model = train_clip_model(data, cfg, log)
-    torch.save(clip_model.state_dict(), run_dir / "clip_net.pt")
+    frame_model = _train_or_resume("frame_cnn", run_dir, lambda log: train_frame_model(data, cfg, log))
+    clip_model = _train_or_resume("clip_net", run_dir, lambda log: train_clip_model(data, cfg, log))
 
     fusion = {}
     val_video = data.index(split="val", kind="video")
@@ -246,28 +289,19 @@ def train(sample_paths: list[Path], run_dir: Path, cfg: TrainConfig) -> dict:
     y_img = (data.labels[val_image] > 0).astype(np.int64)
     fusion["image"] = fit_fusion({"frame_spoof_logit": feats_img["frame_spoof_logit"]}, y_img).to_dict()
     (run_dir / "fusion.json").write_text(json.dumps(fusion, indent=2))
-    counts = (
-        {
-            f"{s}/{k}/{CLASSES[c]}": int(n)
-            for (s, k, c), n in zip(
-                *np.unique(
-                    np.array(
-                        [(data.split[i], data.kind[i], data.labels[i]) for i in range(len(data.labels))], dtype=object
-                    ),
-                    axis=0,
-                    return_counts=True,
-                ),
-                strict=False,
-            )
-        }
-        if len(data.labels)
-        else {}
+    np.savez(
+        run_dir / "val_features.npz",
+        y=y,
+        species=np.array([data.species[i] for i in val_video]),
+        recipe=np.array([data.recipe[i] for i in val_video]),
+        **feats,
     )
+    counts = Counter(f"{data.split[i]}/{data.kind[i]}/{CLASSES[data.labels[i]]}" for i in range(len(data.labels)))
     summary = {
         "config": cfg.__dict__,
-        "log": log,
+        "log": _epoch_log(run_dir),
         "minutes": (time.time() - t0) / 60,
-        "samples": counts,
+        "samples": dict(sorted(counts.items())),
         "val": {"video": len(val_video), "image": len(val_image)},
     }
     (run_dir / "train_log.json").write_text(json.dumps(summary, indent=2, default=str))
