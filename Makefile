@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export NO_ALBUMENTATIONS_UPDATE := 1
 
-.PHONY: serve test lint venv-runtime venv-dev train export bench clean
+.PHONY: serve test lint venv-runtime venv-dev train export bench bench-quick clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -39,8 +39,12 @@ train: venv-dev
 export: venv-dev
 	$(BIN)/liveness export --run runs/latest
 
-bench: venv-runtime
-	$(BIN)/python -m benchmarks.speed
+# Benchmarks + regression gate against benchmarks/baseline.json (see README "Benchmarks").
+bench: venv-dev
+	$(BIN)/python -m benchmarks.run
+
+bench-quick: venv-dev
+	$(BIN)/python -m benchmarks.run --quick
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -9,6 +9,7 @@ sampling, face tracking and cropping (``liveness.inputs.build_inputs``). Each sa
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 from collections.abc import Iterator
@@ -218,32 +219,29 @@ _WORKER_SOURCES: list[RealSource] = []
 _WORKER_AUTOENCODERS: list = []
 
 
-def _init_worker(autoencoder_path: str | None) -> None:
-    """Runs in each forked worker: fresh ONNX sessions (thread pools do not survive fork),
-    one torch thread, and the autoencoders."""
+def _init_worker(autoencoder_paths: list[str]) -> None:
+    """Runs in each forked worker: fresh ONNX sessions (thread pools do not survive fork) and
+    the autoencoders on ONNX Runtime (torch is never used after a fork)."""
     global _WORKER_AUTOENCODERS
-    import torch
-
     from liveness.faces import clear_model_cache
-    from training.generator_sim import load_autoencoders
+    from training.generator_sim import OnnxAutoencoder
 
     clear_model_cache()
-    torch.set_num_threads(1)
-    if autoencoder_path:
-        _WORKER_AUTOENCODERS = load_autoencoders(torch.load(autoencoder_path, weights_only=True))
+    _WORKER_AUTOENCODERS = [OnnxAutoencoder(Path(p)) for p in autoencoder_paths]
 
 
-def _train_autoencoders_job(crops: np.ndarray, path: str, minutes: float, seed: int) -> str:
+def _train_autoencoders_job(crops: np.ndarray, path: str, minutes: float, seed: int) -> list[str]:
     import torch
 
-    from training.generator_sim import train_autoencoders
+    from training.generator_sim import export_autoencoders, train_autoencoders
 
     torch.set_num_threads(2)
-    torch.save(train_autoencoders(crops, minutes=minutes, seed=seed), path)
-    return path
+    states = train_autoencoders(crops, minutes=minutes, seed=seed)
+    torch.save(states, path)
+    return [str(p) for p in export_autoencoders(states, Path(path).parent)]
 
 
-def prepare_autoencoders(sources: list[RealSource], out_dir: Path, *, minutes: float, seed: int) -> Path:
+def prepare_autoencoders(sources: list[RealSource], out_dir: Path, *, minutes: float, seed: int) -> list[str]:
     """Train the generator-texture autoencoders on training persons' face crops (cached).
 
     Trained in a spawned process so this process never starts torch's OpenMP threads before
@@ -254,8 +252,9 @@ def prepare_autoencoders(sources: list[RealSource], out_dir: Path, *, minutes: f
     from training.generator_sim import crop_square, face_square
 
     path = out_dir / "autoencoders.pt"
-    if path.exists():
-        return path
+    onnx_paths = [str(out_dir / f"autoencoder_{kind}.onnx") for kind in ("transpose", "resize")]
+    if path.exists() and all(Path(p).exists() for p in onnx_paths):
+        return onnx_paths
     crops = [
         crop_square(frame, *face_square(lm))[0]
         for s in sources
@@ -263,8 +262,7 @@ def prepare_autoencoders(sources: list[RealSource], out_dir: Path, *, minutes: f
         for frame, lm in zip(s.frames[::6], s.landmarks[::6], strict=True)
     ]
     with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pool.submit(_train_autoencoders_job, np.stack(crops), str(path), minutes, seed).result()
-    return path
+        return pool.submit(_train_autoencoders_job, np.stack(crops), str(path), minutes, seed).result()
 
 
 def _run_job(job: Job, out_dir: str) -> str | None:
@@ -334,17 +332,25 @@ def build(
         if source is not None:
             sources.append(source)
     jobs = plan_jobs(sources, scale=scale, seed=seed)
-    autoencoder_path = prepare_autoencoders(sources, out_dir, minutes=autoencoder_minutes, seed=seed)
+    autoencoder_paths = prepare_autoencoders(sources, out_dir, minutes=autoencoder_minutes, seed=seed)
     # Forked workers inherit the sources without pickling gigabytes of frames.
     global _WORKER_SOURCES
     _WORKER_SOURCES = sources
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(str(autoencoder_path),)
-    ) as pool:
-        futures = [pool.submit(_run_job, job, str(out_dir)) for job in jobs]
-        for future in tqdm(as_completed(futures), total=len(futures), desc="synthesize", unit="clip"):
-            result = future.result()
-            if result:
-                paths.append(Path(result))
+    # Collect, then freeze, this process's garbage before forking: a child that collects an
+    # inherited PyAV frame frees its scaler's thread pool, whose threads it does not have,
+    # and hangs for ever.
+    gc.collect()
+    gc.freeze()
+    try:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(autoencoder_paths,)
+        ) as pool:
+            futures = [pool.submit(_run_job, job, str(out_dir)) for job in jobs]
+            for future in tqdm(as_completed(futures), total=len(futures), desc="synthesize", unit="clip"):
+                result = future.result()
+                if result:
+                    paths.append(Path(result))
+    finally:
+        gc.unfreeze()
     return paths

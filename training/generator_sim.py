@@ -12,6 +12,9 @@ and the reconstruction is blended back under a feathered mask, as generators pas
 from __future__ import annotations
 
 import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -127,19 +130,55 @@ def train_autoencoders(crops: np.ndarray, *, minutes: float = 4.0, seed: int = 0
             loss.backward()
             opt.step()
             bar.update(1)
-            bar.set_postfix(l1=f"{float(loss):.3f}")
+            bar.set_postfix(l1=f"{loss.item():.3f}")
         bar.close()
         states.append({"kind": kind, "state": {k: v.detach().clone() for k, v in model.state_dict().items()}})
     return states
 
 
-def load_autoencoders(states: list[dict]) -> list[FaceAutoencoder]:
-    models = []
+def export_autoencoders(states: list[dict], out_dir: Path) -> list[Path]:
+    """Write each trained autoencoder as ONNX, so synthesis workers run them on ONNX Runtime.
+
+    Forked workers must not touch torch: a parent that has used torch's OpenMP threads
+    (a test session, say) leaves the child's OpenMP in a state that deadlocks.
+    """
+    from training.export import OPSET
+
+    paths = []
     for entry in states:
         model = FaceAutoencoder(upsample=entry["kind"])
         model.load_state_dict(entry["state"])
-        models.append(model.eval())
-    return models
+        path = out_dir / f"autoencoder_{entry['kind']}.onnx"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                model.eval(),
+                (torch.zeros(1, 3, AE_SIZE, AE_SIZE),),
+                str(path),
+                input_names=["input"],
+                output_names=["output"],
+                opset_version=OPSET,
+                dynamic_shapes=({0: torch.export.Dim("batch")},),
+                external_data=False,
+                dynamo=True,
+                verbose=False,
+            )
+        paths.append(path)
+    return paths
+
+
+class OnnxAutoencoder:
+    """An exported autoencoder on ONNX Runtime: uint8 crops (N, 128, 128, 3) in and out."""
+
+    def __init__(self, path: Path) -> None:
+        from liveness.models.runtime import create_session
+
+        self.session = create_session(path, threads=1, device="cpu")
+
+    def __call__(self, crops: np.ndarray) -> np.ndarray:
+        x = (crops.astype(np.float32) / 127.5 - 1.0).transpose(0, 3, 1, 2)
+        y = self.session.run(None, {"input": np.ascontiguousarray(x)})[0]
+        return ((y.transpose(0, 2, 3, 1) + 1.0) * 127.5).clip(0, 255).astype(np.uint8)
 
 
 def oval_mask(landmarks: np.ndarray, shape: tuple[int, int], *, feather: float) -> np.ndarray:
@@ -149,9 +188,11 @@ def oval_mask(landmarks: np.ndarray, shape: tuple[int, int], *, feather: float) 
     return cv2.GaussianBlur(mask, (k, k), 0).astype(np.float32)[..., None] / 255.0
 
 
-@torch.no_grad()
 def resynthesize_faces(
-    frames: list[np.ndarray], landmarks: np.ndarray, model: FaceAutoencoder, rng: np.random.Generator
+    frames: list[np.ndarray],
+    landmarks: np.ndarray,
+    model: Callable[[np.ndarray], np.ndarray],
+    rng: np.random.Generator,
 ) -> list[np.ndarray]:
     """Each frame's face replaced by its autoencoder reconstruction under a feathered mask."""
     squares = np.array([face_square(lm) for lm in landmarks])
@@ -161,8 +202,7 @@ def resynthesize_faces(
         padded = np.pad(squares[:, j], 2, mode="edge")
         squares[:, j] = np.convolve(padded, kernel, mode="valid")
     crops, matrices = zip(*(crop_square(f, *sq) for f, sq in zip(frames, squares, strict=True)), strict=True)
-    x = torch.from_numpy(np.stack(crops)).float().div(127.5).sub(1).permute(0, 3, 1, 2)
-    recon = ((model(x).permute(0, 2, 3, 1).numpy() + 1) * 127.5).clip(0, 255).astype(np.uint8)
+    recon = model(np.stack(crops))
     feather = float(rng.uniform(0.04, 0.12))
     shrink = float(rng.uniform(0.9, 1.0))
     out = []

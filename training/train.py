@@ -149,7 +149,7 @@ def _fit(
             loss.backward()
             opt.step()
             sched.step()
-            loss_sum += float(loss) * len(idx)
+            loss_sum += loss.item() * len(idx)
             total += len(idx)
             correct += int((logits.argmax(1) == y).sum())
             bar.update(1)

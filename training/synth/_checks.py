@@ -59,8 +59,9 @@ def check_rng(rng: object) -> np.random.Generator:
         return rng
     if isinstance(rng, int | np.integer) and not isinstance(rng, bool):
         return np.random.default_rng(int(rng))
-    raise LivenessError(f"rng must be a numpy.random.Generator or an int seed, got {type(rng).__name__}",
-                        code=BAD_ARGUMENT)
+    raise LivenessError(
+        f"rng must be a numpy.random.Generator or an int seed, got {type(rng).__name__}", code=BAD_ARGUMENT
+    )
 
 
 def check_choice(value: object, options: tuple[str, ...], *, name: str) -> str:

@@ -108,8 +108,9 @@ class _Motion:
     mouth: np.ndarray  # (T,) synthetic opening, face radii
 
 
-def retarget_driver(still_points: np.ndarray, driver: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                                           np.ndarray]:
+def retarget_driver(
+    still_points: np.ndarray, driver: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Relative motion of a driver track, expressed for the still's face.
 
     Parameters
@@ -162,8 +163,17 @@ def _procedural_rigid(rng: np.random.Generator, n: int, radius: float, fps: floa
     return shift, log_scale, roll
 
 
-def _make_motion(rng: np.random.Generator, face: _Face, driver: np.ndarray | None, n: int, *, blink: bool,
-                 mouth: bool, head_turn: bool, fps: float) -> _Motion:
+def _make_motion(
+    rng: np.random.Generator,
+    face: _Face,
+    driver: np.ndarray | None,
+    n: int,
+    *,
+    blink: bool,
+    mouth: bool,
+    head_turn: bool,
+    fps: float,
+) -> _Motion:
     if driver is None:
         shift, log_scale, roll = _procedural_rigid(rng, n, face.radius, fps)
         expression = np.zeros((n, N_LANDMARKS, 2))
@@ -193,8 +203,9 @@ def _jaw_weights(face: _Face) -> np.ndarray:
     w = gate * gate * (3 - 2 * gate) * (0.15 + 0.85 * lateral**1.5)
     corners = [LIPS_INNER_UPPER[0], LIPS_INNER_UPPER[-1], LIPS_OUTER_UPPER[0], LIPS_OUTER_UPPER[-1]]
     w[list(LIPS_INNER_UPPER[1:-1] + LIPS_OUTER_UPPER[1:-1])] = 0.0
-    w[list(LIPS_INNER_LOWER[1:-1] + LIPS_OUTER_LOWER[1:-1])] = 0.15 + 0.85 * lateral[
-        list(LIPS_INNER_LOWER[1:-1] + LIPS_OUTER_LOWER[1:-1])] ** 1.5
+    w[list(LIPS_INNER_LOWER[1:-1] + LIPS_OUTER_LOWER[1:-1])] = (
+        0.15 + 0.85 * lateral[list(LIPS_INNER_LOWER[1:-1] + LIPS_OUTER_LOWER[1:-1])] ** 1.5
+    )
     w[corners] = 0.4
     return w
 
@@ -290,10 +301,12 @@ class MouthAndLidPainter:
         ]
         self.lid_strength = rng.uniform(0.3, 0.8)
         self.lash_strength = rng.uniform(0.3, 0.8)
-        self.eye_open = [np.linalg.norm(pts[list(up[1:-1])] - pts[list(lo[1:-1])], axis=1).mean() + 1e-6
-                         for up, lo, _ in EYES]
-        self.lip_gap = np.linalg.norm(pts[list(LIPS_INNER_UPPER[1:-1])] - pts[list(LIPS_INNER_LOWER[1:-1])],
-                                      axis=1).mean()
+        self.eye_open = [
+            np.linalg.norm(pts[list(up[1:-1])] - pts[list(lo[1:-1])], axis=1).mean() + 1e-6 for up, lo, _ in EYES
+        ]
+        self.lip_gap = np.linalg.norm(
+            pts[list(LIPS_INNER_UPPER[1:-1])] - pts[list(LIPS_INNER_LOWER[1:-1])], axis=1
+        ).mean()
         self.radius = face_radius(pts)
         self.interior = rng.uniform([25, 6, 8], [75, 28, 32]).astype(np.float32)
         teeth = rng.uniform(150, 225) * np.array([1.0, rng.uniform(0.93, 0.99), rng.uniform(0.82, 0.93)])
@@ -347,7 +360,8 @@ class MouthAndLidPainter:
                 xs = (np.arange(x0, x1, dtype=np.float32) - left) / width
                 # Faint gaps between teeth, and teeth fading into shadow towards the corners.
                 gaps = (0.93 + 0.07 * np.abs(np.cos(np.pi * self.teeth_count * xs))) * (
-                    1.0 - 0.45 * np.clip(np.abs(2.0 * xs - 1.0), 0, 1) ** 2)
+                    1.0 - 0.45 * np.clip(np.abs(2.0 * xs - 1.0), 0, 1) ** 2
+                )
                 t = (tmask.astype(np.float32) / 255.0)[..., None]
                 out += t * (self.teeth * gaps[None, :, None] - out)
             return out
@@ -355,8 +369,9 @@ class MouthAndLidPainter:
         _blend_polygon(frame, polygon, layer, alpha, feather=0.7)
 
 
-def _background_rings(rng: np.random.Generator, face: _Face, shape: tuple[int, int], background: str
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def _background_rings(
+    rng: np.random.Generator, face: _Face, shape: tuple[int, int], background: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Ring points around the face and, per point, the share of head motion it follows."""
     h, w = shape
     if background == "drag":
@@ -436,8 +451,7 @@ def animate_photo(
     driver = None
     if driver_landmarks is not None:
         driver = check_landmarks(driver_landmarks, batched=True, name="driver_landmarks").astype(np.float64)
-    n = check_count(n_frames if n_frames is not None else (len(driver) if driver is not None else 100),
-                    name="n_frames")
+    n = check_count(n_frames if n_frames is not None else (len(driver) if driver is not None else 100), name="n_frames")
     if driver is not None:
         bounce = np.concatenate([np.arange(len(driver)), np.arange(len(driver) - 2, 0, -1)])
         driver = driver[bounce[np.arange(n) % len(bounce)]]

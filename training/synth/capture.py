@@ -148,8 +148,7 @@ def simulate_capture(
     new_w, new_h = max(16, round(w * scale / 2) * 2), max(16, round(h * scale / 2) * 2)
     lut = color_lut(rng)
     blur = rng.uniform(0.4, 1.2) if rng.random() < 0.3 else 0.0
-    noise = noise_bank(rng, (new_h, new_w), min(len(checked), 6), rng.uniform(1.0, 4.0)) \
-        if rng.random() < 0.3 else None
+    noise = noise_bank(rng, (new_h, new_w), min(len(checked), 6), rng.uniform(1.0, 4.0)) if rng.random() < 0.3 else None
     quality = int(rng.integers(int(crf[0]), int(crf[1]) + 1))
     preset = str(rng.choice(PRESETS))
     interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
@@ -166,6 +165,7 @@ def simulate_capture(
     encode_mp4(prepared, buffer, fps=fps, crf=quality, preset=preset)
     decoded = decode_video(buffer)
     if len(decoded) != len(prepared):
-        raise MediaError(f"H.264 round trip returned {len(decoded)} of {len(prepared)} frames",
-                         code="SYNTH_DECODE_FAILED")
+        raise MediaError(
+            f"H.264 round trip returned {len(decoded)} of {len(prepared)} frames", code="SYNTH_DECODE_FAILED"
+        )
     return decoded

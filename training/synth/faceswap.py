@@ -52,8 +52,12 @@ class MaskStyle:
 
     @classmethod
     def random(cls, rng: np.random.Generator, *, opacity: tuple[float, float] = (1.0, 1.0)) -> MaskStyle:
-        return cls(inner=bool(rng.random() < 0.3), grow=float(rng.uniform(-0.08, 0.04)),
-                   feather=float(rng.uniform(0.02, 0.1)), opacity=float(rng.uniform(*opacity)))
+        return cls(
+            inner=bool(rng.random() < 0.3),
+            grow=float(rng.uniform(-0.08, 0.04)),
+            feather=float(rng.uniform(0.02, 0.1)),
+            opacity=float(rng.uniform(*opacity)),
+        )
 
     def reach(self, radius: float) -> float:
         """Farthest distance (px) outside the full landmark hull the mask can be non-zero."""
@@ -97,8 +101,9 @@ def _lab_stats(image: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndar
     return pixels.mean(0), pixels.std(0) + 1e-3
 
 
-def transfer_color(source: np.ndarray, source_mask: np.ndarray, target: np.ndarray, target_mask: np.ndarray,
-                   *, strength: float = 1.0) -> np.ndarray:
+def transfer_color(
+    source: np.ndarray, source_mask: np.ndarray, target: np.ndarray, target_mask: np.ndarray, *, strength: float = 1.0
+) -> np.ndarray:
     """Reinhard colour transfer in LAB: ``source``'s masked statistics moved to ``target``'s."""
     mu_s, sd_s = _lab_stats(source, source_mask)
     mu_t, sd_t = _lab_stats(target, target_mask)
@@ -158,15 +163,23 @@ def face_swap(
 
     full = MaskStyle(inner=False, grow=0.0, feather=0.0, opacity=1.0)
     strength = rng.uniform(0.6, 1.0)
-    source = transfer_color(source, hull_mask(source.shape[:2], src_lm, full), frames[0],
-                            hull_mask((h, w), target[0], full), strength=strength)
+    source = transfer_color(
+        source,
+        hull_mask(source.shape[:2], src_lm, full),
+        frames[0],
+        hull_mask((h, w), target[0], full),
+        strength=strength,
+    )
     if rng.random() < 0.5:  # the swapped face is often softer than the frame around it
         source = cv2.GaussianBlur(source, (0, 0), rng.uniform(0.4, 1.2))
     # A fixed ring outside the face absorbs the non-rigid residual, so the mesh beyond it (and
     # its large triangles out to the border) never needs rasterizing; the similarity is exact.
     ring = outer_ring(src_lm, 1.5)
-    mesh = MeshWarp(np.concatenate([src_lm, ring]), source.shape[:2],
-                    moving=np.r_[np.ones(len(src_lm), bool), np.zeros(len(ring), bool)])
+    mesh = MeshWarp(
+        np.concatenate([src_lm, ring]),
+        source.shape[:2],
+        moving=np.r_[np.ones(len(src_lm), bool), np.zeros(len(ring), bool)],
+    )
     painter = MouthAndLidPainter(rng, source, src_lm)
     out = []
     for frame, lm in zip(frames, target, strict=True):

@@ -129,8 +129,7 @@ def print_attack(
     if not fill and rng.random() < 0.6:  # white paper margin around the picture
         margin = round(rng.uniform(0.02, 0.08) * size)
         paper = np.clip(printed.reshape(-1, 3).max(0), 0.8, 1.0)
-        printed = cv2.copyMakeBorder(printed, margin, margin, margin, margin, cv2.BORDER_CONSTANT,
-                                     value=paper.tolist())
+        printed = cv2.copyMakeBorder(printed, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=paper.tolist())
     ph, pw = printed.shape[:2]
     rgba = np.concatenate([printed * 255.0, np.full((ph, pw, 1), 255.0, np.float32)], axis=2)
     if rng.random() < 0.5:
@@ -160,8 +159,7 @@ def print_attack(
         center = placed.mean(0)
         quad = (placed - center) @ rot.T * (1.0 + 0.01 * moves[t, 3]) + center + shift_amp * moves[t, :2] + tilt[t]
         homography = cv2.getPerspectiveTransform(corners, quad.astype(np.float32))
-        warped = cv2.warpPerspective(rgba, homography, (w, h), flags=cv2.INTER_LINEAR,
-                                     borderMode=cv2.BORDER_CONSTANT)
+        warped = cv2.warpPerspective(rgba, homography, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT)
         alpha = warped[..., 3:] / 255.0
         image = surround + alpha * (warped[..., :3] * light[t] - surround)
         out.append(add_noise(np.clip(image, 0, 255).astype(np.uint8), noise[t % len(noise)]))

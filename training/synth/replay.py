@@ -134,8 +134,9 @@ def replay_attack(frames: list[np.ndarray], *, rng: np.random.Generator | int) -
             shown = cv2.GaussianBlur(shown, (0, 0), blur)
         quad = (screen + shake[t]).astype(np.float32)
         homography = cv2.getPerspectiveTransform(content_corners, quad)
-        image = cv2.warpPerspective(shown, homography, (w, h), flags=cv2.INTER_LINEAR,
-                                    borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+        image = cv2.warpPerspective(
+            shown, homography, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        ).astype(np.float32)
         gx, gy = glare_path[t]
         glare = glare_strength * np.exp(-((low_x - gx) ** 2 + (low_y - gy) ** 2) / (2 * glare_sigma**2))
         band = 1.0 + band_amp * np.sin(2 * np.pi * (low_y / band_period + band_speed * t)) if banding else 1.0

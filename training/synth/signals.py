@@ -24,8 +24,14 @@ def smooth_series(rng: np.random.Generator, n: int, *, hz: float, dims: int = 1,
     return smooth / np.sqrt((taps**2).sum())
 
 
-def blink_curve(rng: np.random.Generator, n: int, *, fps: float = FPS, first_within_s: float = 2.5,
-                gap_s: tuple[float, float] = (1.5, 6.0)) -> np.ndarray:
+def blink_curve(
+    rng: np.random.Generator,
+    n: int,
+    *,
+    fps: float = FPS,
+    first_within_s: float = 2.5,
+    gap_s: tuple[float, float] = (1.5, 6.0),
+) -> np.ndarray:
     """Eyelid closure per frame in [0, 1] with blinks of 0.1-0.4 s at random times.
 
     A blink closes fast (about a third of its duration), rests briefly and opens more slowly,

@@ -112,8 +112,7 @@ class MeshWarp:
     def _check_displacement(self, displacement: np.ndarray) -> np.ndarray:
         d = np.asarray(displacement, dtype=np.float64)
         if d.shape != (self.n_control, 2) or not np.isfinite(d).all():
-            raise LivenessError(f"displacement must be finite ({self.n_control}, 2), got {d.shape}",
-                                code=BAD_ARGUMENT)
+            raise LivenessError(f"displacement must be finite ({self.n_control}, 2), got {d.shape}", code=BAD_ARGUMENT)
         return d
 
     def backward_map(
@@ -179,13 +178,15 @@ class MeshWarp:
         # Enumerate the bounding-box pixels of every triangle, row by row.
         heights, widths = y1 - y0, x1 - x0
         row_tri = np.repeat(np.arange(len(heights), dtype=np.int32), heights)
-        row_y = y0[row_tri] + (np.arange(len(row_tri), dtype=np.int32)
-                               - np.repeat(np.cumsum(heights, dtype=np.int32) - heights, heights))
+        row_y = y0[row_tri] + (
+            np.arange(len(row_tri), dtype=np.int32) - np.repeat(np.cumsum(heights, dtype=np.int32) - heights, heights)
+        )
         row_len = widths[row_tri]
         tri = np.repeat(row_tri, row_len)
         py = np.repeat(row_y, row_len)
-        px = x0[tri] + (np.arange(len(tri), dtype=np.int32) - np.repeat(np.cumsum(row_len, dtype=np.int32) - row_len,
-                                                                       row_len))
+        px = x0[tri] + (
+            np.arange(len(tri), dtype=np.int32) - np.repeat(np.cumsum(row_len, dtype=np.int32) - row_len, row_len)
+        )
         c = coef[tri]  # (P, 4, 3)
         fx, fy = px.astype(np.float32), py.astype(np.float32)
         b1 = c[:, 0, 0] * fx + c[:, 0, 1] * fy + c[:, 0, 2]
