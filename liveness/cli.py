@@ -180,8 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="runs/latest")
     p.add_argument("--scale", type=float, default=1.0, help="synthetic samples per real clip, relative")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--frame-epochs", type=int, default=6)
-    p.add_argument("--clip-epochs", type=int, default=12)
+    p.add_argument("--frame-epochs", type=int, default=14)
+    p.add_argument("--clip-epochs", type=int, default=30)
     p.add_argument("--workers", type=int, default=2)
     p.set_defaults(func=cmd_train)
 

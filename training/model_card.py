@@ -49,6 +49,11 @@ def _metrics_table(title: str, m: dict[str, Any] | None) -> list[str]:
     return [*lines, ""]
 
 
+def _epochs(result: dict[str, Any]) -> str:
+    cfg = result.get("train", {}).get("config", {})
+    return f"frame_cnn {cfg.get('frame_epochs', '?')} epochs, clip_net {cfg.get('clip_epochs', '?')} epochs, CPU"
+
+
 def write_model_card(path: Path, result: dict[str, Any], *, version: str | None = None) -> Path:
     test = result.get("test", {})
     data = result.get("training_data", {})
@@ -69,9 +74,11 @@ def write_model_card(path: Path, result: dict[str, Any], *, version: str | None 
         "## Training data",
         f"- from `{data.get('labels', '?')}`; split {data.get('split', '?')}; seed {data.get('seed')}.",
         "- attacks are synthesized from real clips and photos of training persons (animated photo by landmark-driven "
-        "piecewise-affine warps with synthetic blinks and mouth, replay, print, face swap, self-blend), each "
-        "pushed through a simulated capture (resize, colour, H.264 round trip); bona fide clips get the same "
-        "capture simulation.",
+        "piecewise-affine warps with synthetic blinks and mouth, most of them re-painted by a small face "
+        "autoencoder trained on the training persons to imitate a generator's decoder texture (AutoGAN-style); "
+        "replay, print, face swap, self-blend, autoencoder face re-synthesis), each pushed through a simulated "
+        "capture (resize, colour, H.264 round trip); bona fide clips get the same capture simulation.",
+        f"- training: {_epochs(result)}; synthetic samples {_f(result.get('train', {}).get('samples'))}.",
         f"- real attack samples used for training: {data.get('real_attack_samples_used_for_training', '?')}.",
         "- research-only media: the weights were trained on research data (see ../shared/data SOURCES.md); "
         "no media is shipped.",

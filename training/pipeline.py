@@ -93,8 +93,8 @@ def run_training(
     *,
     scale: float = 1.0,
     seed: int = 0,
-    frame_epochs: int = 6,
-    clip_epochs: int = 12,
+    frame_epochs: int = 14,
+    clip_epochs: int = 30,
     workers: int = 2,
 ) -> dict[str, Any]:
     t0 = time.time()

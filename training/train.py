@@ -28,8 +28,8 @@ from training.models.registry import create_model, default_cfg
 
 @dataclass
 class TrainConfig:
-    frame_epochs: int = 6
-    clip_epochs: int = 12
+    frame_epochs: int = 14
+    clip_epochs: int = 30
     batch_frames: int = 64
     batch_clips: int = 16
     lr: float = 2e-3
