@@ -67,12 +67,12 @@ class Scorer:
         )
         self.detector = FaceDetector(weights_dir=self.weights_dir)
         self.landmarker = FaceLandmarker(weights_dir=self.weights_dir)
-        self._face_versions = {
-            kind: str(entry.get("version", "0"))
-            for entry in manifest["models"].values()
-            for kind in [entry.get("kind")]
-            if kind in ("face_detector", "face_landmarks")
-        }
+        # One entry per kind; the detector has two variants (short range, full range fallback).
+        versions: dict[str, list[str]] = {}
+        for entry in manifest["models"].values():
+            if entry.get("kind") in ("face_detector", "face_landmarks"):
+                versions.setdefault(entry["kind"], []).append(str(entry.get("version", "0")))
+        self._face_versions = {kind: "+".join(sorted(v)) for kind, v in versions.items()}
 
     @property
     def model_versions(self) -> dict[str, str]:
