@@ -18,9 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from liveness.errors import LivenessError
+from liveness.scoring.report import json_ready as _json_ready
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = REPO_ROOT / "benchmarks"
@@ -143,22 +142,8 @@ def peak_rss_mb() -> float:
 
 
 def json_ready(value: Any) -> Any:
-    """Plain JSON values: NaN/inf → None, numpy scalars and arrays → Python, paths → str."""
-    if isinstance(value, Mapping):
-        return {str(key): json_ready(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_ready(item) for item in value]
-    if isinstance(value, np.ndarray):
-        return json_ready(value.tolist())
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, Figure):
-        return value.to_dict()
-    return value
+    """``liveness.scoring.report.json_ready`` that also knows our ``Figure``."""
+    return _json_ready(value, default=lambda item: item.to_dict() if isinstance(item, Figure) else item)
 
 
 def write_json(path: Path, data: Any) -> Path:

@@ -202,13 +202,23 @@ def _month_number(name: str) -> int | None:
     return None
 
 
-def _nearest_century(year2: int, month: int, day: int, pivot: date) -> date:
+def century_candidates(year2: int, month: int, day: int) -> list[date]:
+    """The calendar dates a two-digit year can stand for in 1900-2199 (none if not a date).
+
+    >>> [d.year for d in century_candidates(0, 2, 29)]
+    [2000]
+    """
     candidates: list[date] = []
     for century in (1900, 2000, 2100):
         try:
             candidates.append(date(century + year2, month, day))
         except ValueError:  # 29 February exists in 2000 but not in 1900 or 2100
             continue
+    return candidates
+
+
+def _nearest_century(year2: int, month: int, day: int, pivot: date) -> date:
+    candidates = century_candidates(year2, month, day)
     if not candidates:
         raise ValueError(f"day {day} is out of range for month {month}")
     return min(candidates, key=lambda candidate: abs((candidate - pivot).days))

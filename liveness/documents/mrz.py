@@ -39,7 +39,7 @@ from datetime import date
 from typing import Literal
 
 from liveness.documents.errors import MRZ_INPUT_INVALID, DocumentInputError
-from liveness.documents.expiry import check_expiry
+from liveness.documents.expiry import century_candidates, check_expiry
 from liveness.documents.reasons import MRZ_CHECKSUM, MRZ_FORMAT
 
 __all__ = ["MRZ_LAYOUTS", "MrzLayout", "MrzResult", "mrz_check_digit", "mrz_lines_from_text", "parse_mrz"]
@@ -411,12 +411,7 @@ class _Parser:
             self.format.append(f"{what} {text!r} is not six digits")
             return None
         year2, month, day = int(text[0:2]), int(text[2:4]), int(text[4:6])
-        candidates: list[date] = []
-        for century in (1900, 2000, 2100):
-            try:
-                candidates.append(date(century + year2, month, day))
-            except ValueError:  # 29 February exists in 2000 but not in 1900 or 2100
-                continue
+        candidates = century_candidates(year2, month, day)
         if not candidates:
             self.format.append(f"{what} {text!r} is not a calendar date")
             return None

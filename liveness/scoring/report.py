@@ -21,7 +21,7 @@ import json
 import math
 import os
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
@@ -47,11 +47,19 @@ CSV_COLUMNS = ("path", "label", "species", "source", "spoof_score", "decision", 
 
 # DET axes span 0.1 % .. 99.9 %; rates of 0 or 1 are drawn on the frame.
 _DET_LIMITS = (0.001, 0.999)
-_DET_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 0.98,
-              0.99, 0.995, 0.999)
+_DET_TICKS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 0.999)
 _BONA_FIDE_COLOR = "0.25"
-_SPECIES_COLORS = ("tab:red", "tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown",
-                   "tab:pink", "tab:olive", "tab:cyan")
+_SPECIES_COLORS = (
+    "tab:red",
+    "tab:blue",
+    "tab:orange",
+    "tab:green",
+    "tab:purple",
+    "tab:brown",
+    "tab:pink",
+    "tab:olive",
+    "tab:cyan",
+)
 _PNG_DPI = 120
 
 
@@ -205,20 +213,35 @@ def det_plot_png(
         apcer, bpcer, _ = det_curve(labels, subset_scores)
         auc = roc_auc(labels, subset_scores)
         axes.plot(
-            to_axis(apcer), to_axis(bpcer), color=color, linewidth=1.6,
+            to_axis(apcer),
+            to_axis(bpcer),
+            color=color,
+            linewidth=1.6,
             label=f"{name} (AUC {auc:.3f}, n={int(labels.sum())})",
         )
         if threshold is not None:
             point_apcer, point_bpcer = apcer_bpcer(labels, subset_scores, threshold=threshold)
             axes.plot(
-                to_axis(np.array([point_apcer])), to_axis(np.array([point_bpcer])),
-                marker="o", markersize=7, markerfacecolor="white", markeredgewidth=2,
-                color=color, linestyle="none",
+                to_axis(np.array([point_apcer])),
+                to_axis(np.array([point_bpcer])),
+                marker="o",
+                markersize=7,
+                markerfacecolor="white",
+                markeredgewidth=2,
+                color=color,
+                linestyle="none",
             )
     axes.plot([low, high], [low, high], color="0.6", linestyle=":", linewidth=1, label="EER line")
     if threshold is not None and attack_species:
-        axes.plot([], [], marker="o", markerfacecolor="white", color="0.3", linestyle="none",
-                  label=f"operating point (t = {threshold:.4g})")
+        axes.plot(
+            [],
+            [],
+            marker="o",
+            markerfacecolor="white",
+            color="0.3",
+            linestyle="none",
+            label=f"operating point (t = {threshold:.4g})",
+        )
     ticks = probit(np.asarray(_DET_TICKS))
     tick_labels = [f"{100 * rate:g}" for rate in _DET_TICKS]
     axes.set_xticks(ticks, tick_labels, fontsize=7)
@@ -229,8 +252,7 @@ def det_plot_png(
     axes.set_ylabel("BPCER (%): bona fide rejected as attacks")
     n_bona_fide = int((~attack).sum())
     n_fta = int(np.isinf(scores).sum())
-    axes.set_title(_title(title, f"DET per attack species (bona fide n={n_bona_fide}, "
-                                 f"FTA n={n_fta})"), fontsize=10)
+    axes.set_title(_title(title, f"DET per attack species (bona fide n={n_bona_fide}, FTA n={n_fta})"), fontsize=10)
     axes.grid(True, color="0.9")
     if axes.get_legend_handles_labels()[0]:
         axes.legend(loc="upper right", fontsize=8)
@@ -284,13 +306,19 @@ def score_hist_png(
         n_fta = int((members & ~acquired).sum())
         legend = f"{label} (n={int(members.sum())}" + (f", FTA {n_fta})" if n_fta else ")")
         if values.size:
-            axes.hist(values, bins=edges, weights=np.full(values.size, 1.0 / values.size),
-                      histtype="step", linewidth=1.6, color=color, label=legend)
+            axes.hist(
+                values,
+                bins=edges,
+                weights=np.full(values.size, 1.0 / values.size),
+                histtype="step",
+                linewidth=1.6,
+                color=color,
+                label=legend,
+            )
         else:
             axes.plot([], [], color=color, label=legend)
     if threshold is not None:
-        axes.axvline(threshold, color="black", linestyle="--", linewidth=1,
-                     label=f"threshold {threshold:.4g}")
+        axes.axvline(threshold, color="black", linestyle="--", linewidth=1, label=f"threshold {threshold:.4g}")
     if not groups[0][1].any() and not attack.any():
         _note(axes, "no samples")
     axes.set_xlabel("spoof score (attack if score >= threshold)")
@@ -359,38 +387,51 @@ def _scores_csv(records: list[dict[str, Any]], threshold: float | None) -> str:
             else:
                 decision = ""
         raw = record["raw_score"]
-        writer.writerow([
-            record["path"],
-            record["label"],
-            record["species"],
-            record["source"],
-            repr(raw) if math.isfinite(raw) else "",
-            decision,
-            record["reasons"],
-            "true" if record["fta"] else "false",
-        ])
+        writer.writerow(
+            [
+                record["path"],
+                record["label"],
+                record["species"],
+                record["source"],
+                repr(raw) if math.isfinite(raw) else "",
+                decision,
+                record["reasons"],
+                "true" if record["fta"] else "false",
+            ]
+        )
     return buffer.getvalue()
 
 
-def _json_ready(value: Any) -> Any:
+def json_ready(value: Any, *, default: Callable[[Any], Any] | None = None) -> Any:
+    """Plain JSON values: NaN/inf → None, numpy scalars and arrays → Python, paths → str.
+
+    ``default`` converts any other object (e.g. a dataclass to its dict); its result is
+    made JSON-ready in turn.
+
+    >>> json_ready({"a": float("nan"), "b": np.arange(2)})
+    {'a': None, 'b': [0, 1]}
+    """
     if isinstance(value, Mapping):
-        return {str(key): _json_ready(item) for key, item in value.items()}
+        return {str(key): json_ready(item, default=default) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_ready(item) for item in value]
+        return [json_ready(item, default=default) for item in value]
     if isinstance(value, np.ndarray):
-        return [_json_ready(item) for item in value.tolist()]
+        return [json_ready(item, default=default) for item in value.tolist()]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, Path):
         return str(value)
+    if default is not None and not isinstance(value, str | int | float | bool | type(None)):
+        converted = default(value)
+        return value if converted is value else json_ready(converted, default=default)
     return value
 
 
 def _metrics_json(metrics: Mapping[str, Any]) -> str:
     try:
-        return json.dumps(_json_ready(metrics), indent=2, allow_nan=False) + "\n"
+        return json.dumps(json_ready(metrics), indent=2, allow_nan=False) + "\n"
     except (TypeError, ValueError) as exc:
         raise ReportError(f"metrics are not JSON-serializable: {exc}") from exc
 
@@ -412,9 +453,7 @@ def _write_atomic(path: Path, data: bytes) -> Path:
 # --------------------------------------------------------------------------- plotting helpers
 
 
-def _plot_inputs(
-    y_true: Any, y_score: Any, species: Any, fta: Any
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _plot_inputs(y_true: Any, y_score: Any, species: Any, fta: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(attack mask, scores with failures to acquire as +inf, species names)."""
     try:
         labels = np.asarray(y_true)
