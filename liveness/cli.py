@@ -26,31 +26,65 @@ def _scorer(args: argparse.Namespace) -> Any:
     return Scorer(weights_dir=weights, device=args.device)
 
 
-def cmd_score(args: argparse.Namespace) -> int:
+def _document_scorer(args: argparse.Namespace) -> Any:
+    from liveness.documents.scorer import DocumentScorer
+
+    weights = Path(args.weights) if getattr(args, "weights", None) else None
+    return DocumentScorer(weights_dir=weights, device=args.device, ocr=getattr(args, "ocr", None))
+
+
+def _failed_result(media: str, exc: LivenessError, versions: dict[str, str]) -> Any:
     from liveness.result import AttemptResult
 
-    scorer = _scorer(args)
+    return AttemptResult(
+        media=media, decision="reject", spoof_score=None, reasons=[exc.code], model_versions=versions, error=exc.message
+    )
+
+
+def _print_line(result: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False), flush=True)
+        return
+    score = "  n/a" if result.get("spoof_score") is None else f"{result['spoof_score']:.3f}"
+    reasons = ",".join(result["reasons"]) or "-"
+    extra = f"  ({result['error']})" if result.get("error") else ""
+    print(f"{result['decision']:7s} spoof={score} reasons={reasons} {result['media']}{extra}", flush=True)
+    for side, doc in (result.get("documents") or {}).items():
+        forgery = "  n/a" if doc["forgery_score"] is None else f"{doc['forgery_score']:.3f}"
+        doc_reasons = ",".join(doc["reasons"]) or "-"
+        print(f"  {side:5s} {doc['decision']:7s} forgery={forgery} reasons={doc_reasons} {doc['media']}", flush=True)
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from liveness.result import combine_results
+
+    documents = {side: path for side, path in (("front", args.id_front), ("back", args.id_back)) if path}
+    if documents and len(args.media) > 1:
+        raise LivenessError("--id-front/--id-back belong to one attempt: give at most one selfie MEDIA", code="USAGE")
+    if not documents and not args.media:
+        raise LivenessError("nothing to score: give MEDIA and/or --id-front/--id-back", code="USAGE")
+    scorer = _scorer(args) if args.media else None
     status = EXIT_OK
+    results = []
     for media in args.media:
+        assert scorer is not None
         try:
-            result = scorer.score(media, name=media)
+            results.append(scorer.score(media, name=media))
         except LivenessError as exc:
             status = EXIT_INPUT_ERROR
-            result = AttemptResult(
-                media=media,
-                decision="reject",
-                spoof_score=None,
-                reasons=[exc.code],
-                model_versions=scorer.model_versions,
-                error=exc.message,
-            )
-        if args.json:
-            print(json.dumps(result.to_dict(), ensure_ascii=False), flush=True)
-        else:
-            score = "  n/a" if result.spoof_score is None else f"{result.spoof_score:.3f}"
-            reasons = ",".join(result.reasons) or "-"
-            extra = f"  ({result.error})" if result.error else ""
-            print(f"{result.decision:7s} spoof={score} reasons={reasons} {media}{extra}", flush=True)
+            results.append(_failed_result(media, exc, scorer.model_versions))
+    if documents:
+        from liveness.documents.reasons import DOC_UNREADABLE
+        from liveness.documents.scorer import documents_attempt
+
+        doc_scorer = _document_scorer(args)
+        doc_results = {side: doc_scorer.score(path, name=path, side=side) for side, path in documents.items()}
+        if any(DOC_UNREADABLE in r.reasons for r in doc_results.values()):
+            status = EXIT_INPUT_ERROR
+        attempt = documents_attempt(doc_results, media=documents.get("front") or documents["back"])
+        results = [combine_results(results[0], attempt) if results else attempt]
+    for result in results:
+        _print_line(result.to_dict(), args.json)
     return status
 
 
@@ -59,17 +93,34 @@ def cmd_eval(args: argparse.Namespace) -> int:
     from liveness.scoring.labels import read_labels
 
     rows = read_labels(args.labels)
-    if args.kind != "face":
-        raise LivenessError(f"--kind {args.kind} is not available in this version (face only)", code="KIND_UNSUPPORTED")
-    scorer = _scorer(args)
-    records = score_rows(rows, lambda p: scorer.score(p, name=p), progress=not args.json and sys.stderr.isatty())
-    threshold = args.threshold if args.threshold is not None else scorer.video_fusion.review_threshold
+    progress = not args.json and sys.stderr.isatty()
+    heatmaps: dict[str, Any] = {}
+    if args.kind == "document":
+        scorer = _document_scorer(args)
+
+        def score_document(path: str) -> Any:
+            result = scorer.score(path, name=path)
+            if args.report and result.heatmap is not None:
+                heatmaps[path] = (result.rectified, result.heatmap)
+            return result
+
+        records = score_rows(rows, score_document, progress=progress)
+        default_threshold = scorer.review_threshold
+    else:
+        scorer = _scorer(args)
+        records = score_rows(rows, lambda p: scorer.score(p, name=p), progress=progress)
+        default_threshold = scorer.video_fusion.review_threshold
+    threshold = args.threshold if args.threshold is not None else default_threshold
     metrics = metrics_for(records, threshold=threshold)
     metrics["model_versions"] = scorer.model_versions
     if args.report:
         from liveness.scoring.report import write_report
 
         write_report(args.report, records, metrics, title=f"liveness eval: {Path(args.labels).name}")
+        if heatmaps:
+            from liveness.documents.report import write_heatmaps
+
+            write_heatmaps(Path(args.report) / "heatmaps", heatmaps, root=Path(args.labels).resolve().parent)
     if args.json:
         print(json.dumps(metrics, ensure_ascii=False))
     else:
@@ -100,19 +151,45 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
+    if args.kind == "document":
+        from training.documents.synth import DocumentSynthesizer, write_document_contact_sheet
+
+        data = Path(args.data or "../shared/data/docs")
+        synthesizer = DocumentSynthesizer(data, Path(args.faces), Path(args.cache))
+        path = write_document_contact_sheet(Path(args.preview), synthesizer, n_per_species=args.n, seed=args.seed)
+        print(f"wrote {path}")
+        return EXIT_OK
     from training.preview import write_preview
 
-    path = write_preview(Path(args.data), Path(args.preview), seed=args.seed, n_sources=args.n)
+    data = Path(args.data or "../shared/data/faces")
+    path = write_preview(data, Path(args.preview), seed=args.seed, n_sources=args.n)
     print(f"wrote {path}")
     return EXIT_OK
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.kind == "document":
+        from training.documents.pipeline import run_document_training
+
+        result = run_document_training(
+            Path(args.data or "../shared/data/docs"),
+            Path(args.faces),
+            Path(args.out or "runs/documents"),
+            n_train=args.doc_samples,
+            n_val=max(100, args.doc_samples // 5),
+            epochs=args.doc_epochs,
+            seed=args.seed,
+            workers=args.workers,
+        )
+        dev = result.get("dev") or {}
+        print(json.dumps({"val_auc": result["val"].get("auc"), "dev_auc": dev.get("auc")}, indent=2))
+        print(f"run written to {args.out or 'runs/documents'}")
+        return EXIT_OK
     from training.pipeline import run_training
 
     summary = run_training(
-        Path(args.data),
-        Path(args.out),
+        Path(args.data or "../shared/data/faces"),
+        Path(args.out or "runs/latest"),
         scale=args.scale,
         seed=args.seed,
         frame_epochs=args.frame_epochs,
@@ -120,18 +197,39 @@ def cmd_train(args: argparse.Namespace) -> int:
         workers=args.workers,
     )
     print(json.dumps(summary.get("test_metrics_summary", {}), indent=2))
-    print(f"run written to {args.out}")
+    print(f"run written to {args.out or 'runs/latest'}")
     return EXIT_OK
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from training.pipeline import ship_run
+    weights = Path(args.weights) if args.weights else None
+    if args.kind == "document":
+        from training.documents.pipeline import ship_document_run
 
-    entries = ship_run(Path(args.run), Path(args.weights) if args.weights else None, version=args.version)
+        if not args.version:
+            raise LivenessError("--version is required to ship a document model", code="USAGE")
+        entries = ship_document_run(Path(args.run or "runs/documents"), weights, version=args.version)
+    else:
+        from training.pipeline import ship_run
+
+        entries = ship_run(Path(args.run or "runs/latest"), weights, version=args.version)
     for name, entry in entries.items():
         gap = entry["parity_max_abs_gap"]
         print(f"exported {name} {entry['version']} sha256={entry['sha256'][:12]} parity gap={gap:.1e}")
     return EXIT_OK
+
+
+def _add_ocr_flag(p: argparse.ArgumentParser, *, default: bool | None, when: str) -> None:
+    p.add_argument(
+        "--ocr",
+        action=argparse.BooleanOptionalAction,
+        default=default,
+        help=f"read ID text offline and check MRZ / ID number / printed fields ({when})",
+    )
+
+
+def _add_kind(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--kind", choices=["face", "document"], default="face", help="face liveness or ID documents")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,7 +243,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("score", help="score attempts: videos, frame folders or images")
-    p.add_argument("media", nargs="+", help="video file, folder of frames, or image")
+    p.add_argument("media", nargs="*", help="video file, folder of frames, or image (the selfie)")
+    p.add_argument("--id-front", help="ID card front / passport data page image of the same attempt")
+    p.add_argument("--id-back", help="ID card back image of the same attempt")
+    _add_ocr_flag(p, default=None, when="default: when the [ocr] extra is installed")
     p.add_argument("--json", action="store_true", help="one JSON object per input (JSON Lines)")
     p.add_argument("--weights", help="weights folder with manifest.json (default: shipped)")
     p.set_defaults(func=cmd_score)
@@ -154,7 +255,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("labels", help="TSV with header and columns path, label, species")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--report", help="folder for scores.csv, metrics.json and DET curve PNG")
-    p.add_argument("--kind", choices=["face", "document"], default="face")
+    _add_kind(p)
+    _add_ocr_flag(p, default=False, when="documents only; default off: metrics use the forgery score")
     p.add_argument(
         "--threshold",
         type=float,
@@ -169,24 +271,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("synth", help="synthesize attacks (needs the [train] extra)")
-    p.add_argument("--data", default="../shared/data/faces", help="folder with LABELS.tsv")
+    _add_kind(p)
+    p.add_argument("--data", default=None, help="folder with LABELS.tsv (default ../shared/data/faces or /docs)")
+    p.add_argument("--faces", default="../shared/data/faces", help="documents: the portrait pool")
+    p.add_argument("--cache", default="runs/documents/cache", help="documents: rendered-template cache")
     p.add_argument("--preview", required=True, help="contact-sheet PNG to write")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("-n", type=int, default=4, help="real sources to synthesize from")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("train", help="build data, train, evaluate (needs the [train] extra)")
-    p.add_argument("--data", default="../shared/data/faces", help="folder with LABELS.tsv")
-    p.add_argument("--out", default="runs/latest")
+    _add_kind(p)
+    p.add_argument("--data", default=None, help="folder with LABELS.tsv (default ../shared/data/faces or /docs)")
+    p.add_argument("--faces", default="../shared/data/faces", help="documents: the portrait pool")
+    p.add_argument("--out", default=None, help="run folder (default runs/latest, documents: runs/documents)")
     p.add_argument("--scale", type=float, default=1.0, help="synthetic samples per real clip, relative")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--frame-epochs", type=int, default=14)
     p.add_argument("--clip-epochs", type=int, default=30)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--doc-samples", type=int, default=3200, help="documents: synthesized training documents")
+    p.add_argument("--doc-epochs", type=int, default=7, help="documents: training epochs")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("export", help="ship a training run into weights/ (needs the [train] extra)")
-    p.add_argument("--run", default="runs/latest")
+    _add_kind(p)
+    p.add_argument("--run", default=None, help="run folder (default runs/latest, documents: runs/documents)")
     p.add_argument("--weights", default=None)
     p.add_argument("--version", default=None)
     p.set_defaults(func=cmd_export)

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from liveness.config import MediaLimits, SamplingConfig
+from liveness.documents.forgery import FORGERY_MODEL
+from liveness.documents.scorer import DocumentScorer, documents_attempt
 from liveness.errors import FaceError, ModelError
 from liveness.faces import FaceDetector, FaceLandmarker, track_face
 from liveness.inputs import FRAME_CROPS_PER_ATTEMPT, build_inputs, clip_windows
@@ -49,6 +51,7 @@ class Scorer:
         limits: MediaLimits | None = None,
         sampling: SamplingConfig | None = None,
         threads: int | None = None,
+        document_ocr: bool | None = None,
     ) -> None:
         self.weights_dir = weights_dir or WEIGHTS_DIR
         self.runner: ModelRunner = runner or DirectRunner()
@@ -73,6 +76,12 @@ class Scorer:
             if entry.get("kind") in ("face_detector", "face_landmarks"):
                 versions.setdefault(entry["kind"], []).append(str(entry.get("version", "0")))
         self._face_versions = {kind: "+".join(sorted(v)) for kind, v in versions.items()}
+        # The ID-document checks, when the manifest ships their model.
+        self.documents: DocumentScorer | None = None
+        if FORGERY_MODEL in manifest["models"]:
+            self.documents = DocumentScorer(
+                weights_dir=self.weights_dir, device=device, threads=threads, limits=self.limits, ocr=document_ocr
+            )
 
     @property
     def model_versions(self) -> dict[str, str]:
@@ -89,6 +98,22 @@ class Scorer:
         self.runner.run(self.clip_model, np.zeros((1, spec_c.frames, 3, *spec_c.size), np.float32))
         blank = np.zeros((256, 256, 3), np.uint8)
         self.detector.detect(blank)
+        if self.documents is not None:
+            w, h = self.documents.model.input_size
+            self.documents.model.predict(np.zeros((1, h, w, 3), np.uint8))
+
+    def score_documents(self, id_front: bytes | None, id_back: bytes | None) -> AttemptResult:
+        """Check an attempt's ID images (either may be None); bad images give reasons."""
+        if self.documents is None:
+            raise ModelError(
+                f"the manifest in {self.weights_dir} has no {FORGERY_MODEL!r} model", code="DOCUMENTS_NOT_AVAILABLE"
+            )
+        results = {
+            side: self.documents.score(data, name=side, side=side)
+            for side, data in (("front", id_front), ("back", id_back))
+            if data is not None
+        }
+        return documents_attempt(results, media="documents")
 
     def score(self, media: MediaSource, *, name: str = "") -> AttemptResult:
         """Score one attempt: a video, a folder or list of frames, or an image.

@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 
 import anyio.to_thread
 
-from liveness.result import AttemptResult
+from liveness.result import AttemptResult, combine_results
 from serve.audit import AuditError, AuditLog, AuditRecord, DuplicateAttemptError, MediaRetention
 from serve.core.errors import (
     AUDIT_UNAVAILABLE,
@@ -39,8 +39,6 @@ logger = logging.getLogger("serve.attempts")
 
 ID_NOT_CHECKED = "ID_NOT_CHECKED"
 """Reason added when ID images were sent but this version cannot check documents."""
-
-_DECISION_RANK = {"pass": 0, "review": 1, "reject": 2}
 
 
 @dataclass
@@ -206,8 +204,8 @@ class AttemptProcessor:
         expect: MediaClass = "video" if submission.face_field == "video" else "image"
         for upload in face:
             upload.require(expect)
-        for upload in documents:
-            upload.require("image")
+        # Document uploads are not type-checked here: the document intake turns a PDF, a
+        # blank page or a selfie into reason codes (DOC_UNREADABLE, ...), not an error.
         score_documents = getattr(scorer, "score_documents", None)
         if not face:  # /v1/documents
             if score_documents is None:
@@ -227,7 +225,7 @@ class AttemptProcessor:
                 result.reasons = [*result.reasons, ID_NOT_CHECKED]
             else:
                 doc_result = await self.engine.run(_score_documents, score_documents, documents)
-                result = _combine(result, doc_result)
+                result = combine_results(result, doc_result)
         return result
 
 
@@ -256,21 +254,6 @@ def _score_documents(score_documents: Any, documents: list[Upload]) -> AttemptRe
     return score_documents(by_field.get("id_front"), by_field.get("id_back"))
 
 
-def _combine(face: AttemptResult, documents: AttemptResult) -> AttemptResult:
-    """One answer from the face and document results: the stricter decision wins."""
-    decision = max(face.decision, documents.decision, key=_DECISION_RANK.__getitem__)
-    return AttemptResult(
-        media=face.media,
-        decision=decision,
-        spoof_score=face.spoof_score,
-        scores={**face.scores, **documents.scores},
-        reasons=list(dict.fromkeys([*face.reasons, *documents.reasons])),
-        model_versions={**face.model_versions, **documents.model_versions},
-        timings_ms={**face.timings_ms, **{f"documents_{k}": v for k, v in documents.timings_ms.items()}},
-        error=face.error or documents.error,
-    )
-
-
 def _answer_body(
     result: AttemptResult, *, attempt_id: str, uploads: list[Upload], created_at: str
 ) -> dict[str, Any]:
@@ -286,6 +269,8 @@ def _answer_body(
         "files": [u.audit_entry() for u in uploads],
         "created_at": created_at,
     }
+    if "documents" in data:
+        body["documents"] = data["documents"]
     # Fail loudly here rather than store an answer that cannot be replayed.
     json.dumps(body, allow_nan=False)
     return body

@@ -115,17 +115,22 @@ class ScoringEngine:
         self.error_code: str | None = None
         self.warmup_ms: float | None = None
         self._ready = threading.Event()
-        self._executor = ThreadPoolExecutor(
-            max_workers=settings.scoring_threads, thread_name_prefix="score"
-        )
+        self._executor = self._new_executor()
+        self._closed = False
         self._pending = 0
         self._pending_lock = threading.Lock()
         self._loader: threading.Thread | None = None
 
     # -- lifecycle -----------------------------------------------------------------
 
+    def _new_executor(self) -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=self.settings.scoring_threads, thread_name_prefix="score")
+
     def start(self) -> None:
         """Build (unless injected) and warm up the scorer in a background thread."""
+        if self._closed:  # the app's lifespan runs again (tests, embedded servers): a new pool
+            self._executor = self._new_executor()
+            self._closed = False
         self._loader = threading.Thread(target=self._load, name="scorer-loader", daemon=True)
         self._loader.start()
 
@@ -160,6 +165,7 @@ class ScoringEngine:
             self._ready.set()
 
     def close(self) -> None:
+        self._closed = True
         self._executor.shutdown(wait=False, cancel_futures=True)
         if self.batcher is not None:
             self.batcher.close()

@@ -32,14 +32,20 @@ def example_input(name: str, batch: int = 2, *, seed: int = 0) -> torch.Tensor:
     return torch.randn(batch, 3, h, w, generator=gen)
 
 
+def _outputs(model: torch.nn.Module, x: torch.Tensor) -> list[np.ndarray]:
+    with torch.no_grad():
+        out = model(x)
+    return [t.numpy() for t in (out if isinstance(out, tuple) else (out,))]
+
+
 def export_onnx(model: torch.nn.Module, name: str, path: Path) -> float:
-    """Write ``model`` as ONNX at ``path`` (dynamic batch) and return the max |ORT - torch| gap."""
+    """Write ``model`` as ONNX at ``path`` (dynamic batch) and return the max |ORT - torch| gap
+    over every output (named by the model's default cfg, ``logits`` when it names none)."""
     import onnx
 
     model = model.eval()
     x = example_input(name)
-    with torch.no_grad():
-        reference = model(x).numpy()
+    output_names = list(default_cfg(name).get("outputs", ["logits"]))
     batch = torch.export.Dim("batch", min=1, max=256)
     # The exporter's own deprecation chatter is not ours to act on; keep test runs (-W error) clean.
     with warnings.catch_warnings():
@@ -49,7 +55,7 @@ def export_onnx(model: torch.nn.Module, name: str, path: Path) -> float:
             (x,),
             str(path),
             input_names=["input"],
-            output_names=["logits"],
+            output_names=output_names,
             opset_version=OPSET,
             dynamic_shapes=({0: batch},),
             external_data=False,
@@ -60,13 +66,14 @@ def export_onnx(model: torch.nn.Module, name: str, path: Path) -> float:
     session = create_session(path, threads=1, device="cpu")
     gap = 0.0
     for xb in (x, example_input(name, batch=5, seed=1)):
-        with torch.no_grad():
-            expected = model(xb).numpy()
-        got = session.run(None, {"input": xb.numpy()})[0]
-        gap = max(gap, float(np.abs(got - expected).max()))
+        expected = _outputs(model, xb)
+        got = session.run(None, {"input": xb.numpy()})
+        if len(got) != len(expected):
+            raise RuntimeError(f"{name}: ONNX has {len(got)} outputs, torch {len(expected)}")
+        for g, e in zip(got, expected, strict=True):
+            gap = max(gap, float(np.abs(g - e).max()))
     if not np.isfinite(gap) or gap > PARITY_ATOL:
         raise RuntimeError(f"ONNX Runtime and torch disagree on {name}: max gap {gap:.2e} > {PARITY_ATOL}")
-    del reference
     return gap
 
 
@@ -89,6 +96,45 @@ def update_manifest(
     tmp.replace(path)
 
 
+def export_entry(
+    model: torch.nn.Module,
+    name: str,
+    weights_dir: Path,
+    *,
+    version: str,
+    training_data: dict[str, Any],
+    metrics: dict[str, Any],
+    kind: str = "spoof_classifier",
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Export ``model`` to ``weights_dir/<name>.onnx`` (staged, so a failed parity check
+    leaves the shipped file alone) and return its manifest entry."""
+    target = weights_dir / f"{name}.onnx"
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = Path(tmp) / f"{name}.onnx"
+        gap = export_onnx(model, name, staged)
+        staged.replace(target)
+    cfg = default_cfg(name)
+    extra = dict(extra or {})
+    outputs = {"logits": "class logits, softmax → probabilities in 'classes' order"} | extra.pop("outputs", {})
+    return {
+        "file": target.name,
+        "version": version,
+        "sha256": sha256_file(target),
+        "kind": kind,
+        "input": cfg["input"],
+        "classes": cfg["classes"],
+        "outputs": outputs,
+        "opset": OPSET,
+        "parity_max_abs_gap": gap,
+        "params": int(sum(p.numel() for p in model.parameters())),
+        "license": "Apache-2.0",
+        "training_data": training_data,
+        "metrics": metrics,
+        **extra,
+    }
+
+
 def export_run(
     run_dir: Path,
     weights_dir: Path,
@@ -103,27 +149,14 @@ def export_run(
     entries = {}
     for name in ("frame_cnn", "clip_net"):
         model = load_trained(name, run_dir / f"{name}.pt")
-        target = weights_dir / f"{name}.onnx"
-        with tempfile.TemporaryDirectory() as tmp:
-            staged = Path(tmp) / f"{name}.onnx"
-            gap = export_onnx(model, name, staged)
-            staged.replace(target)
-        cfg = default_cfg(name)
-        entries[name] = {
-            "file": target.name,
-            "version": version,
-            "sha256": sha256_file(target),
-            "kind": "spoof_classifier",
-            "input": cfg["input"],
-            "classes": cfg["classes"],
-            "outputs": {"logits": "class logits, softmax → probabilities in 'classes' order"},
-            "opset": OPSET,
-            "parity_max_abs_gap": gap,
-            "params": int(sum(p.numel() for p in model.parameters())),
-            "license": "Apache-2.0",
-            "training_data": training_data or {},
-            "metrics": (metrics or {}).get(name, {}),
-        }
+        entries[name] = export_entry(
+            model,
+            name,
+            weights_dir,
+            version=version,
+            training_data=training_data or {},
+            metrics=(metrics or {}).get(name, {}),
+        )
     fusion_entry = {"version": version, **fusion, "metrics": (metrics or {}).get("fusion", {})}
     update_manifest(weights_dir, entries, fusion_entry)
     return entries

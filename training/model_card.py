@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 
-def _f(value: Any) -> str:
+def fmt(value: Any) -> str:
     if value is None:
         return "n/a"
     if isinstance(value, float):
@@ -14,14 +14,16 @@ def _f(value: Any) -> str:
     return str(value)
 
 
-def _metrics_table(title: str, m: dict[str, Any] | None) -> list[str]:
+def metrics_table(
+    title: str, m: dict[str, Any] | None, *, threshold_note: str = "BPCER 5% on validation persons"
+) -> list[str]:
     if not m:
         return [f"### {title}", "", "not measured (no samples of both classes)", ""]
     lines = [
         f"### {title}",
         "",
-        f"bona fide {m['n_bona_fide']}, attacks {m['n_attack']}, threshold {_f(m['threshold'])} "
-        f"(BPCER 5% on validation persons)",
+        f"bona fide {m['n_bona_fide']}, attacks {m['n_attack']}, threshold {fmt(m['threshold'])} "
+        f"({threshold_note})",
         "",
         "| metric | value |",
         "|---|---|",
@@ -37,15 +39,15 @@ def _metrics_table(title: str, m: dict[str, Any] | None) -> list[str]:
         "apcer_at_bpcer_1",
         "apcer_at_bpcer_5",
     ):
-        lines.append(f"| {key} | {_f(m.get(key))} |")
+        lines.append(f"| {key} | {fmt(m.get(key))} |")
     fta = m.get("fta") or {}
-    lines.append(f"| fta rate | {_f(fta.get('rate'))} |")
+    lines.append(f"| fta rate | {fmt(fta.get('rate'))} |")
     lines += ["", "| attack source (generator) | n | AUC vs live | APCER at threshold |", "|---|---|---|---|"]
     for source, entry in (m.get("per_source") or {}).items():
-        lines.append(f"| {source} | {entry['n']} | {_f(entry.get('auc'))} | {_f(entry.get('apcer'))} |")
+        lines.append(f"| {source} | {entry['n']} | {fmt(entry.get('auc'))} | {fmt(entry.get('apcer'))} |")
     lines += ["", "| species | APCER | AUC |", "|---|---|---|"]
     for species, value in (m.get("apcer") or {}).items():
-        lines.append(f"| {species} | {_f(value)} | {_f((m.get('auc_per_species') or {}).get(species))} |")
+        lines.append(f"| {species} | {fmt(value)} | {fmt((m.get('auc_per_species') or {}).get(species))} |")
     return [*lines, ""]
 
 
@@ -78,7 +80,7 @@ def write_model_card(path: Path, result: dict[str, Any], *, version: str | None 
         "autoencoder trained on the training persons to imitate a generator's decoder texture (AutoGAN-style); "
         "replay, print, face swap, self-blend, autoencoder face re-synthesis), each pushed through a simulated "
         "capture (resize, colour, H.264 round trip); bona fide clips get the same capture simulation.",
-        f"- training: {_epochs(result)}; synthetic samples {_f(result.get('train', {}).get('samples'))}.",
+        f"- training: {_epochs(result)}; synthetic samples {fmt(result.get('train', {}).get('samples'))}.",
         f"- real attack samples used for training: {data.get('real_attack_samples_used_for_training', '?')}.",
         "- research-only media: the weights were trained on research data (see ../shared/data SOURCES.md); "
         "no media is shipped.",
@@ -86,10 +88,10 @@ def write_model_card(path: Path, result: dict[str, Any], *, version: str | None 
         "## Measured on held-out persons (never trained on; every real generator output is here)",
         "",
     ]
-    lines += _metrics_table("Animated photo vs live video", test.get("animated_photo_vs_live_video"))
-    lines += _metrics_table("Face swap vs live video", test.get("face_swap_vs_live_video"))
-    lines += _metrics_table("All videos", test.get("video"))
-    lines += _metrics_table("Images (single-frame attempts)", test.get("image"))
+    lines += metrics_table("Animated photo vs live video", test.get("animated_photo_vs_live_video"))
+    lines += metrics_table("Face swap vs live video", test.get("face_swap_vs_live_video"))
+    lines += metrics_table("All videos", test.get("video"))
+    lines += metrics_table("Images (single-frame attempts)", test.get("image"))
     lines += [
         "## Limits",
         "- the held-out sets are small (tens of files); treat figures as indicative, with wide confidence intervals.",

@@ -79,7 +79,7 @@ class SampleSet:
         )
 
 
-def _normalize(batch_uint8: np.ndarray, mean: float = 0.5, std: float = 0.25) -> torch.Tensor:
+def normalize_images(batch_uint8: np.ndarray, mean: float = 0.5, std: float = 0.25) -> torch.Tensor:
     x = torch.from_numpy(batch_uint8).float().div_(255.0)
     x = (x - mean) / std
     return x.movedim(-1, -3).contiguous()
@@ -110,16 +110,17 @@ def _fourier_target(crops_uint8: np.ndarray, size: int = 16) -> torch.Tensor:
     return torch.from_numpy(spec[:, None].astype(np.float32))
 
 
-def _class_weights(labels: np.ndarray) -> torch.Tensor:
-    counts = np.bincount(labels, minlength=len(CLASSES)).astype(np.float64)
-    w = np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / len(CLASSES), 0.0)
+def class_weights(labels: np.ndarray, n_classes: int = len(CLASSES)) -> torch.Tensor:
+    """Square-rooted inverse class frequencies: rare species count more, not overwhelmingly."""
+    counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
+    w = np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / n_classes, 0.0)
     return torch.tensor(np.sqrt(w), dtype=torch.float32)
 
 
 BatchLoss = Callable[[torch.nn.Module, np.ndarray], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
 
 
-def _fit(
+def fit_model(
     name: str,
     n_items: int,
     batch_loss: BatchLoss,
@@ -163,18 +164,18 @@ def train_frame_model(data: SampleSet, cfg: TrainConfig, log: list[dict]) -> tor
     train_idx = data.index(split="train")
     crops = np.concatenate([data.frame_crops[i] for i in train_idx])
     labels = np.concatenate([np.full(len(data.frame_crops[i]), data.labels[i]) for i in train_idx])
-    weights = _class_weights(labels)
+    weights = class_weights(labels)
     gen = torch.Generator().manual_seed(cfg.seed)
 
     def batch_loss(model: torch.nn.Module, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        x = _augment(_normalize(crops[idx]), gen)
+        x = _augment(normalize_images(crops[idx]), gen)
         y = torch.from_numpy(labels[idx])
         logits, fourier = model.forward_train(x)
         loss = F.cross_entropy(logits, y, weight=weights, label_smoothing=0.05)
         loss = loss + cfg.fourier_weight * F.mse_loss(fourier, _fourier_target(crops[idx]))
         return loss, logits, y
 
-    return _fit(
+    return fit_model(
         "frame_cnn",
         len(crops),
         batch_loss,
@@ -200,17 +201,17 @@ def train_clip_model(data: SampleSet, cfg: TrainConfig, log: list[dict]) -> torc
     train_idx = data.index(split="train", kind="video")
     train_idx = train_idx[[len(data.clip_crops[i]) >= 3 for i in train_idx]]
     labels = data.labels[train_idx]
-    weights = _class_weights(labels)
+    weights = class_weights(labels)
     gen = torch.Generator().manual_seed(cfg.seed + 1)
     window_rng = np.random.default_rng(cfg.seed + 2)
 
     def batch_loss(model: torch.nn.Module, pick: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        x = _augment(_normalize(_clip_batch(data, train_idx[pick], length, window_rng)), gen)
+        x = _augment(normalize_images(_clip_batch(data, train_idx[pick], length, window_rng)), gen)
         y = torch.from_numpy(labels[pick])
         logits = model(x)
         return F.cross_entropy(logits, y, weight=weights, label_smoothing=0.05), logits, y
 
-    return _fit(
+    return fit_model(
         "clip_net",
         len(train_idx),
         batch_loss,
@@ -230,12 +231,12 @@ def predict(
     length = int(default_cfg("clip_net")["input"]["frames"])
     frame_logit, clip_logit = [], []
     for i in tqdm(idx, desc="predict", unit="sample", leave=False):
-        fp = softmax(frame_model(_normalize(data.frame_crops[i])).numpy())
+        fp = softmax(frame_model(normalize_images(data.frame_crops[i])).numpy())
         frame_logit.append(float(spoof_logit(fp).mean()))
         crops = data.clip_crops[i]
         if len(crops) >= 3:
             clips = np.stack([crops[w] for w in clip_windows(len(crops), length)])
-            cp = softmax(clip_model(_normalize(clips)).numpy())
+            cp = softmax(clip_model(normalize_images(clips)).numpy())
             clip_logit.append(float(spoof_logit(cp).mean()))
         else:
             clip_logit.append(0.0)

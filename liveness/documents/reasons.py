@@ -13,12 +13,16 @@ from __future__ import annotations
 __all__ = [
     "ALL_REASONS",
     "DOCUMENT_EXPIRED",
+    "DOC_BLANK",
     "DOC_BLUR",
     "DOC_CROPPED",
     "DOC_GLARE",
+    "DOC_NOT_A_DOCUMENT",
     "DOC_NOT_FOUND",
     "DOC_TOO_SMALL",
+    "DOC_UNREADABLE",
     "ID_COPY_MOVE",
+    "ID_FIELDS_MISMATCH",
     "ID_NUMBER_BIRTHDATE",
     "ID_NUMBER_CHECKSUM",
     "ID_NUMBER_FORMAT",
@@ -42,6 +46,8 @@ ID_NUMBER_REGION = "ID_NUMBER_REGION"
 MRZ_FORMAT = "MRZ_FORMAT"
 MRZ_CHECKSUM = "MRZ_CHECKSUM"
 DOCUMENT_EXPIRED = "DOCUMENT_EXPIRED"
+# Printed fields that contradict the MRZ or the ID number (OCR cross-check).
+ID_FIELDS_MISMATCH = "ID_FIELDS_MISMATCH"
 
 # Forgery species (forgery model).
 ID_PORTRAIT_SWAP = "ID_PORTRAIT_SWAP"
@@ -56,6 +62,9 @@ DOC_TOO_SMALL = "DOC_TOO_SMALL"
 DOC_GLARE = "DOC_GLARE"
 DOC_BLUR = "DOC_BLUR"
 DOC_CROPPED = "DOC_CROPPED"
+DOC_UNREADABLE = "DOC_UNREADABLE"
+DOC_BLANK = "DOC_BLANK"
+DOC_NOT_A_DOCUMENT = "DOC_NOT_A_DOCUMENT"
 
 REASON_MESSAGES: dict[str, str] = {
     ID_NUMBER_FORMAT: "the ID number is not 17 digits followed by a digit or X",
@@ -65,6 +74,7 @@ REASON_MESSAGES: dict[str, str] = {
     MRZ_FORMAT: "the machine-readable zone does not follow the ICAO 9303 layout",
     MRZ_CHECKSUM: "a check digit of the machine-readable zone does not match",
     DOCUMENT_EXPIRED: "the document expired before the check date",
+    ID_FIELDS_MISMATCH: "printed fields contradict the machine-readable zone or the ID number",
     ID_PORTRAIT_SWAP: "the portrait looks replaced",
     ID_TEXT_EDITED: "printed text looks edited or re-typed",
     ID_RECAPTURE: "the document looks photographed from a screen",
@@ -75,6 +85,9 @@ REASON_MESSAGES: dict[str, str] = {
     DOC_GLARE: "glare hides part of the document",
     DOC_BLUR: "the document is too blurred to be checked",
     DOC_CROPPED: "a corner or edge of the document is outside the image",
+    DOC_UNREADABLE: "the upload is not a readable image (a PDF, text, a truncated file or a tiny image)",
+    DOC_BLANK: "the image is blank: an empty page or a uniform surface",
+    DOC_NOT_A_DOCUMENT: "the image shows a face (a selfie) rather than an ID document",
 }
 
 ALL_REASONS: tuple[str, ...] = tuple(REASON_MESSAGES)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -53,6 +53,11 @@ class AttemptAnswer(BaseModel):
     timings_ms: dict[str, float]
     files: list[FileDigest]
     created_at: str = Field(description="When the attempt was first scored (ISO 8601, UTC).")
+    documents: dict[str, dict[str, Any]] | None = Field(
+        default=None,
+        description="Per ID image (front, back): decision, calibrated forgery_score, species, "
+        "forged regions (fractions of the rectified document), reasons, capture quality, read fields.",
+    )
 
 
 class Problem(BaseModel):

@@ -9,8 +9,11 @@ import torch
 from liveness.models.manifest import InputSpec
 from liveness.models.runtime import create_session
 from training.export import PARITY_ATOL, example_input, export_onnx
-from training.models.frame_cnn import CLASSES
 from training.models.registry import create_model, default_cfg, list_models
+
+
+def _logits(out: torch.Tensor | tuple[torch.Tensor, ...]) -> torch.Tensor:
+    return out[0] if isinstance(out, tuple) else out
 
 
 @pytest.mark.parametrize("name", list_models())
@@ -18,8 +21,16 @@ def test_forward_gives_class_logits(name: str) -> None:
     model = create_model(name).eval()
     with torch.no_grad():
         out = model(example_input(name, batch=3))
-    assert out.shape == (3, len(CLASSES))
-    assert torch.isfinite(out).all()
+    assert _logits(out).shape == (3, len(default_cfg(name)["classes"]))
+    assert all(torch.isfinite(t).all() for t in (out if isinstance(out, tuple) else (out,)))
+
+
+def test_doc_forgery_heatmap_has_the_stride_of_its_cfg() -> None:
+    cfg = default_cfg("doc_forgery")
+    h, w = cfg["input"]["size"]
+    with torch.no_grad():
+        _, heat = create_model("doc_forgery").eval()(example_input("doc_forgery", batch=2))
+    assert heat.shape == (2, 1, h // cfg["heatmap_stride"], w // cfg["heatmap_stride"])
 
 
 @pytest.mark.parametrize("name", list_models())
@@ -47,7 +58,7 @@ def test_onnx_export_matches_torch(name: str, tmp_path) -> None:
     x[1] = 2.0
     got = session.run(None, {"input": x.numpy()})[0]
     with torch.no_grad():
-        expected = model(x).numpy()
+        expected = _logits(model(x)).numpy()
     np.testing.assert_allclose(got, expected, atol=PARITY_ATOL)
     # Different inputs give different outputs: the exported graph is not constant.
     assert np.abs(got[0] - got[1]).max() > 1e-4

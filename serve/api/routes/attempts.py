@@ -115,10 +115,11 @@ async def create_attempt(
     attempt_id: AttemptIdPart = None,
     metadata: MetadataPart = None,
 ) -> JSONResponse:
-    """Decide whether the selfie is a live person.
+    """Decide whether the selfie is a live person and, when ID images come with it, whether
+    they look forged; the stricter decision wins and ``documents`` holds the per-image details.
 
-    ID images are hashed into the audit log; this version cannot check them yet, so an
-    answer for an attempt with ID images carries the reason ``ID_NOT_CHECKED``.
+    When the deployed weights have no document model, ID images are only hashed into the
+    audit log and the answer carries the reason ``ID_NOT_CHECKED``.
     """
     _check_metadata(metadata, settings)
     submission = _face_submission("/v1/attempts", settings, video, frames, image)
@@ -155,7 +156,7 @@ async def create_liveness(
     "/documents",
     response_model=AttemptAnswer,
     responses=problem_responses(400, 401, 409, 413, 415, 422, 500, 501, 503),
-    summary="Check ID document images (not available in this version: 501)",
+    summary="Check ID document images for forgery (501 when the weights have no document model)",
 )
 async def create_document_check(
     request: Request,
@@ -167,7 +168,8 @@ async def create_document_check(
     attempt_id: AttemptIdPart = None,
     metadata: MetadataPart = None,
 ) -> JSONResponse:
-    """Check ID document images. This version answers 501 after hashing them into the audit."""
+    """Check ID document images: forgery score and species, forged regions, capture quality
+    and (with OCR) MRZ / ID-number rules. Unreadable images give reason codes, not errors."""
     _check_metadata(metadata, settings)
     submission = Submission(
         endpoint="/v1/documents",

@@ -1,0 +1,144 @@
+"""The document forgery model on ONNX Runtime: a calibrated forgery score, the most likely
+forgery species and a coarse heatmap of where the document looks forged.
+
+The model (``doc_forgery`` in ``weights/manifest.json``) sees the intake's rectified document
+and returns class logits (genuine first, then one class per species) and a stride-16 map of
+per-cell forgery logits. The manifest entry carries the calibration (a one-feature logistic
+fit on validation documents) and the operating thresholds at BPCER 1% / 5%.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from liveness.documents import reasons as R
+from liveness.models.manifest import LoadedModel, load_model
+from liveness.scoring.fusion import LogisticFusion, softmax, spoof_logit
+
+__all__ = [
+    "FORGERY_MODEL",
+    "SPECIES_REASON",
+    "DocumentForgeryModel",
+    "ForgeryRegion",
+    "ForgeryResult",
+    "heatmap_overlay",
+    "heatmap_regions",
+]
+
+FORGERY_MODEL = "doc_forgery"
+SPECIES_REASON = {
+    "portrait_swap": R.ID_PORTRAIT_SWAP,
+    "text_edit": R.ID_TEXT_EDITED,
+    "copy_move": R.ID_COPY_MOVE,
+    "recapture": R.ID_RECAPTURE,
+    "photocopy": R.ID_PHOTOCOPY,
+}
+REGION_THRESHOLD = 0.5  # a heatmap cell is "forged" when its probability reaches this
+
+
+@dataclass(frozen=True)
+class ForgeryRegion:
+    """A box of the rectified document, in fractions of its width and height (0..1)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    score: float  # the highest cell probability inside the box
+
+    def to_dict(self) -> dict[str, float]:
+        return {k: round(float(v), 4) for k, v in self.__dict__.items()}
+
+
+@dataclass
+class ForgeryResult:
+    forgery_score: float  # calibrated: 0 = genuine, 1 = forged
+    species: str  # most likely forgery species (whatever the score)
+    species_probs: dict[str, float]
+    heatmap: np.ndarray = field(repr=False)  # (h, w) cell probabilities
+    regions: list[ForgeryRegion] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "forgery_score": round(float(self.forgery_score), 6),
+            "species": self.species,
+            "species_probs": {k: round(float(v), 6) for k, v in self.species_probs.items()},
+            "regions": [r.to_dict() for r in self.regions],
+        }
+
+
+def heatmap_regions(heatmap: np.ndarray, threshold: float = REGION_THRESHOLD) -> list[ForgeryRegion]:
+    """Connected groups of cells at or above ``threshold``, as boxes, strongest first."""
+    hot = (heatmap >= threshold).astype(np.uint8)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(hot, connectivity=8)
+    h, w = heatmap.shape
+    regions = []
+    for k in range(1, n):
+        x, y, bw, bh, _area = stats[k]
+        regions.append(
+            ForgeryRegion(x=x / w, y=y / h, width=bw / w, height=bh / h, score=float(heatmap[labels == k].max()))
+        )
+    return sorted(regions, key=lambda r: -r.score)
+
+
+def heatmap_overlay(document: np.ndarray, heatmap: np.ndarray) -> np.ndarray:
+    """The rectified document (RGB uint8) with the heatmap blended in red and boxes drawn."""
+    h, w = document.shape[:2]
+    heat = cv2.resize(heatmap.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    out = document.astype(np.float32)
+    red = np.zeros_like(out)
+    red[..., 0] = 255
+    alpha = (0.6 * np.clip(heat, 0, 1))[..., None]
+    out = (1 - alpha) * out + alpha * red
+    out = out.clip(0, 255).astype(np.uint8)
+    for region in heatmap_regions(heatmap):
+        x0, y0 = int(region.x * w), int(region.y * h)
+        x1, y1 = int((region.x + region.width) * w) - 1, int((region.y + region.height) * h) - 1
+        cv2.rectangle(out, (x0, y0), (x1, y1), (255, 255, 0), 2)
+    return out
+
+
+class DocumentForgeryModel:
+    """The manifest's ``doc_forgery`` model with its calibration and thresholds."""
+
+    def __init__(self, *, weights_dir: Path | None = None, device: str | None = None, threads: int | None = None):
+        self.model: LoadedModel = load_model(FORGERY_MODEL, weights_dir=weights_dir, device=device, threads=threads)
+        self.classes: tuple[str, ...] = tuple(self.model.entry["classes"])
+        self.calibration = LogisticFusion.from_dict(self.model.entry["calibration"])
+
+    @property
+    def version(self) -> str:
+        return self.model.version
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """(width, height) of the rectified document the model wants."""
+        h, w = self.model.spec.size
+        return w, h
+
+    def predict(self, documents: np.ndarray) -> list[ForgeryResult]:
+        """Score rectified documents, (N, H, W, 3) RGB uint8 at the model's input size."""
+        if documents.ndim != 4 or documents.shape[1:3] != tuple(self.model.spec.size):
+            raise ValueError(f"expected (N, {self.model.spec.size[0]}, {self.model.spec.size[1]}, 3) documents")
+        logits, heat_logits = self.model.run(self.model.spec.normalize(documents))[:2]
+        probs = softmax(logits)
+        heat = 1.0 / (1.0 + np.exp(-np.clip(heat_logits[:, 0], -40, 40)))
+        results = []
+        for p, hm in zip(probs, heat, strict=True):
+            score = self.calibration.score({"forgery_logit": float(spoof_logit(p))})
+            species = self.classes[1 + int(np.argmax(p[1:]))]
+            results.append(
+                ForgeryResult(
+                    forgery_score=score,
+                    species=species,
+                    species_probs=dict(zip(self.classes, map(float, p), strict=True)),
+                    heatmap=hm,
+                    regions=heatmap_regions(hm),
+                )
+            )
+        return results

@@ -1,0 +1,417 @@
+"""Document intake: decode an ID-card or passport upload, find it, flatten it, judge the capture.
+
+:func:`prepare_document` is what the forgery model runs behind::
+
+    bytes / path / array ──decode──> RGB image ──find_document_quad──> DocumentQuad
+        ──rectify_document──> (288, 448, 3) landscape crop ──quality──> DOC_* reasons
+
+Bad input never raises there: an unreadable upload, a blank page or a selfie becomes a reason
+code with ``rectified=None``; a document that was found but badly captured (small, blurred,
+glare, cut off) keeps its rectified crop, so the caller may still look at it.
+
+Decoding reuses :mod:`liveness.media` (magic-byte sniffing, size limits checked on the
+declared header before any pixel is decoded, EXIF orientation, alpha on white).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from liveness.config import MediaLimits
+from liveness.documents import quality
+from liveness.documents.errors import IMAGE_INVALID, DocumentInputError
+from liveness.documents.quad import DocumentQuad, order_corners, quad_area, quad_side_lengths, search_quads
+from liveness.documents.reasons import (
+    DOC_BLANK,
+    DOC_BLUR,
+    DOC_CROPPED,
+    DOC_GLARE,
+    DOC_NOT_A_DOCUMENT,
+    DOC_NOT_FOUND,
+    DOC_TOO_SMALL,
+    DOC_UNREADABLE,
+)
+from liveness.errors import LivenessError
+from liveness.media.image import decode_image
+from liveness.media.source import MediaBlob, blob_from_bytes, blob_from_path
+
+__all__ = [
+    "DOC_CANONICAL_SIZE",
+    "MIN_IMAGE_SIDE",
+    "DocumentQuad",
+    "PreparedDocument",
+    "decode_document_image",
+    "find_document_quad",
+    "prepare_document",
+    "rectify_document",
+]
+
+#: (width, height) of the rectified document: the forgery model's input. ID-1 cards are 1.586:1
+#: and TD3 data pages 1.42:1; both are resized to this 1.556:1 frame (the model trains that way).
+DOC_CANONICAL_SIZE = (448, 288)
+#: Decoded images with a side under this cannot show a document (a 1x1 tracking pixel, an icon).
+MIN_IMAGE_SIDE = 32
+# When no quad is found, a landscape image whose sides are in a card's or page's ratio is taken
+# to be a tight crop or scan of the document (SIDTD crops, PassportEye scans). A portrait or
+# square image with no quad is a scene with no findable document (phone frames are portrait).
+FALLBACK_ASPECT = (1.2, 2.0)
+FALLBACK_CONFIDENCE = 0.5
+# Phone frames are 4:3 or 16:9; an image in a card's or page's own ratio (1.42-1.59) is almost
+# always a crop or scan of one. A small quad found in such an image is a panel printed on the
+# document (portrait, MRZ block, a form field), so the whole image is taken instead.
+TIGHT_CROP_ASPECT = (1.38, 1.72)
+TIGHT_CROP_MIN_QUAD_AREA = 0.3
+# A fallback (whole-image) "document" in which a face box covers this share of the image is a
+# selfie: on a card or data page the portrait's face box is under ~6 % of the document.
+SELFIE_MIN_FACE_FRACTION = 0.08
+
+_DEFAULT_LIMITS = MediaLimits()
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    """An upload after intake: the decoded image, where the document is, its flat crop, reasons.
+
+    ``image`` is the decoded RGB ``uint8`` upload (None if it could not be decoded); ``quad``
+    None when the image was not examined (unreadable or blank); ``rectified`` is the RGB
+    ``uint8`` (288, 448, 3) document, None when there is nothing to examine; ``reasons`` holds
+    ``DOC_*`` codes (empty when the capture is fine); ``quality`` the values measured for them.
+    """
+
+    image: np.ndarray | None
+    quad: DocumentQuad | None
+    rectified: np.ndarray | None
+    reasons: list[str]
+    quality: dict[str, float] = field(default_factory=dict)
+
+
+def decode_document_image(
+    data: bytes | bytearray | memoryview | str | os.PathLike[str], limits: MediaLimits | None = None
+) -> np.ndarray:
+    """Decode an uploaded document image to an upright RGB ``uint8`` array (H, W, 3).
+
+    Parameters
+    ----------
+    data : bytes or path
+        JPEG, PNG, WebP, BMP or GIF (first frame), recognised by its magic bytes.
+    limits : MediaLimits, optional
+        Byte and resolution limits, checked on the file size and the declared header before
+        any pixel is decoded (decompression bombs cost nothing); default ``MediaLimits()``.
+
+    Returns
+    -------
+    ndarray
+        (H, W, 3) ``uint8``, EXIF orientation applied, alpha composited on white.
+
+    Raises
+    ------
+    DocumentInputError
+        ``code="DOCUMENT_IMAGE_INVALID"`` for empty input, a PDF, text, a video, a truncated
+        or corrupt image, one over the limits, or one with a side under ``MIN_IMAGE_SIDE``.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> buffer = io.BytesIO()
+    >>> Image.new("RGB", (64, 40), (10, 20, 30)).save(buffer, format="PNG")
+    >>> decode_document_image(buffer.getvalue()).shape
+    (40, 64, 3)
+    >>> decode_document_image(b"%PDF-1.4 ...")
+    Traceback (most recent call last):
+    ...
+    liveness.documents.errors.DocumentInputError: <bytes> is a PDF; upload a photo or scan (JPEG, PNG, WebP, BMP, GIF)
+    """
+    limits = limits if limits is not None else _DEFAULT_LIMITS
+    try:
+        blob = _blob(data, limits)
+        if blob.head(5) == b"%PDF-":
+            raise DocumentInputError(
+                f"{blob.name} is a PDF; upload a photo or scan (JPEG, PNG, WebP, BMP, GIF)", code=IMAGE_INVALID
+            )
+        fmt = blob.sniff()
+        if fmt.kind != "image" or not fmt.supported:
+            raise DocumentInputError(
+                f"{blob.name} is a {fmt.name} {fmt.kind}, not a supported image (JPEG, PNG, WebP, BMP, GIF)",
+                code=IMAGE_INVALID,
+            )
+        image = decode_image(blob, fmt, limits)
+    except DocumentInputError:
+        raise
+    except LivenessError as exc:
+        raise DocumentInputError(f"not a readable document image: {exc.message}", code=IMAGE_INVALID) from exc
+    if min(image.shape[:2]) < MIN_IMAGE_SIDE:
+        raise DocumentInputError(
+            f"the image is {image.shape[1]}x{image.shape[0]} px; a document image needs at least "
+            f"{MIN_IMAGE_SIDE} px on each side",
+            code=IMAGE_INVALID,
+        )
+    return image
+
+
+def find_document_quad(image: np.ndarray) -> DocumentQuad:
+    """Find the document's corners in an RGB ``uint8`` image (see :mod:`liveness.documents.quad`).
+
+    Returns
+    -------
+    DocumentQuad
+        The best-supported quad (``fallback=False``, ``confidence`` its edge support, at least
+        0.55); or, when none is credible (or the image has a document's own side ratio and the
+        quad covers under 30 % of it: a panel of a tightly cropped document), the whole image
+        with ``fallback=True`` and a
+        ``confidence`` of 0.5 when the image's shape is that of a tight crop or scan of a
+        document (landscape, side ratio 1.2-2.0), else 0.
+
+    Raises
+    ------
+    DocumentInputError
+        ``code="DOCUMENT_IMAGE_INVALID"`` when ``image`` is not an (H, W, 3) ``uint8`` array.
+
+    Examples
+    --------
+    >>> page = np.full((300, 400, 3), 90, np.uint8)
+    >>> page[60:240, 60:340] = 230
+    >>> quad = find_document_quad(page)
+    >>> expected = np.array([[60, 60], [339, 60], [339, 239], [60, 239]])
+    >>> quad.fallback, bool(np.abs(quad.corners - expected).max() <= 2)
+    (False, True)
+    """
+    rgb = _as_rgb(image)
+    height, width = rgb.shape[:2]
+    aspect = width / height
+    found = search_quads(rgb)
+    if found is not None:
+        corners, score = found
+        crop_shaped = TIGHT_CROP_ASPECT[0] <= aspect <= TIGHT_CROP_ASPECT[1]
+        if not (crop_shaped and quad_area(corners) < TIGHT_CROP_MIN_QUAD_AREA * width * height):
+            return DocumentQuad(corners=corners, confidence=round(score, 4), fallback=False)
+    plausible = FALLBACK_ASPECT[0] <= aspect <= FALLBACK_ASPECT[1]
+    corners = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
+    return DocumentQuad(corners=corners, confidence=FALLBACK_CONFIDENCE if plausible else 0.0, fallback=True)
+
+
+def landscape_corners(corners: np.ndarray) -> np.ndarray:
+    """The corners in the order :func:`rectify_document` maps to the output's TL, TR, BR, BL:
+    clockwise from the top-left, then turned a quarter when the quad is portrait (its left
+    side becomes the top).
+
+    Raises
+    ------
+    DocumentInputError
+        ``code="DOCUMENT_IMAGE_INVALID"`` for corners that are not four finite points of a
+        non-degenerate quad.
+    """
+    points = _as_corners(corners)
+    sides = quad_side_lengths(points)
+    if (sides[1] + sides[3]) > (sides[0] + sides[2]):
+        points = np.roll(points, -3, axis=0)  # BL, TL, TR, BR: the left side becomes the top
+    return points
+
+
+def rectify_document(
+    image: np.ndarray, corners: np.ndarray, size: tuple[int, int] = DOC_CANONICAL_SIZE
+) -> np.ndarray:
+    """Warp the quad ``corners`` of ``image`` to a flat, landscape ``size`` (width, height) image.
+
+    A portrait quad is turned a quarter clockwise (its left side becomes the top) so that the
+    long side is horizontal; whether the text then reads upright or upside-down is not
+    decided here. Large documents are first shrunk with area averaging, so the warp does not
+    alias fine print. Corners outside the image take the nearest edge pixels.
+
+    Raises
+    ------
+    DocumentInputError
+        ``code="DOCUMENT_IMAGE_INVALID"`` for an image that is not (H, W, 3) ``uint8``,
+        corners that are not four finite points of a non-degenerate quad, or a bad ``size``.
+
+    Examples
+    --------
+    >>> page = np.zeros((100, 60, 3), np.uint8)
+    >>> rectify_document(page, np.array([[0, 0], [59, 0], [59, 99], [0, 99]], np.float32)).shape
+    (288, 448, 3)
+    """
+    rgb = _as_rgb(image)
+    if (
+        not isinstance(size, tuple)
+        or len(size) != 2
+        or not all(isinstance(side, int | np.integer) and side > 0 for side in size)
+    ):
+        raise DocumentInputError(f"size must be (width, height) in positive ints, got {size!r}", code=IMAGE_INVALID)
+    points = landscape_corners(corners)
+    out_width, out_height = int(size[0]), int(size[1])
+    sides = quad_side_lengths(points)
+    shrink = min((sides[0] + sides[2]) / 2.0 / out_width, (sides[1] + sides[3]) / 2.0 / out_height) / 2.0
+    if shrink > 1.0:
+        # keep ~2 source pixels per output pixel, then warp bilinearly
+        small = cv2.resize(
+            rgb,
+            (max(1, round(rgb.shape[1] / shrink)), max(1, round(rgb.shape[0] / shrink))),
+            interpolation=cv2.INTER_AREA,
+        )
+        points = points * np.array(
+            [small.shape[1] / rgb.shape[1], small.shape[0] / rgb.shape[0]], dtype=np.float32
+        )
+        rgb = small
+    target = np.array([[0, 0], [out_width, 0], [out_width, out_height], [0, out_height]], dtype=np.float32)
+    # pixel centres: corner (0, 0) of the quad is the outer corner of the first output pixel
+    matrix = cv2.getPerspectiveTransform(points + 0.5, target)
+    return cv2.warpPerspective(rgb, matrix, (out_width, out_height), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+
+
+def prepare_document(
+    data: bytes | bytearray | memoryview | str | os.PathLike[str] | np.ndarray,
+    limits: MediaLimits | None = None,
+) -> PreparedDocument:
+    """Decode, locate, rectify and quality-check one document upload; never raises on bad input.
+
+    Parameters
+    ----------
+    data : bytes, path or ndarray
+        The upload (see :func:`decode_document_image`), or an already decoded ``uint8`` image
+        (H, W, 3), (H, W, 4) or (H, W).
+    limits : MediaLimits, optional
+        Decoding limits.
+
+    Returns
+    -------
+    PreparedDocument
+        ``reasons`` in the order they are checked: ``DOC_UNREADABLE`` (bytes that are not a
+        supported image, a PDF, a truncated file, a tiny or oversized image: nothing else is
+        checked), ``DOC_BLANK`` (a uniform page), ``DOC_NOT_A_DOCUMENT`` (no document but a
+        face filling the frame), ``DOC_NOT_FOUND``; for a found document any of
+        ``DOC_TOO_SMALL``, ``DOC_CROPPED``, ``DOC_BLUR``, ``DOC_GLARE``. ``rectified`` is None
+        after the first four.
+
+    Examples
+    --------
+    >>> prepare_document(b"not an image").reasons
+    ['DOC_UNREADABLE']
+    >>> prepare_document(np.full((300, 480, 3), 128, np.uint8)).reasons
+    ['DOC_BLANK']
+    """
+    try:
+        image = _as_rgb(data) if isinstance(data, np.ndarray) else decode_document_image(data, limits)
+        if min(image.shape[:2]) < MIN_IMAGE_SIDE:
+            raise DocumentInputError(f"image of shape {image.shape} is too small", code=IMAGE_INVALID)
+    except (DocumentInputError, TypeError):
+        return PreparedDocument(image=None, quad=None, rectified=None, reasons=[DOC_UNREADABLE], quality={})
+
+    measured: dict[str, float] = {}
+    grey_std, edge_density = quality.blank_statistics(image)
+    measured.update(grey_std=grey_std, edge_density=edge_density)
+    if grey_std <= quality.BLANK_MAX_STD or edge_density <= quality.BLANK_MAX_EDGE_DENSITY:
+        return PreparedDocument(image=image, quad=None, rectified=None, reasons=[DOC_BLANK], quality=measured)
+
+    quad = find_document_quad(image)
+    measured["quad_confidence"] = quad.confidence
+    measured["fallback"] = float(quad.fallback)
+    if quad.fallback:
+        face_fraction = _face_fraction(image)
+        measured["face_fraction"] = face_fraction
+        if face_fraction >= SELFIE_MIN_FACE_FRACTION:
+            return PreparedDocument(image, quad, None, [DOC_NOT_A_DOCUMENT], measured)
+        if quad.confidence < FALLBACK_CONFIDENCE:
+            return PreparedDocument(image, quad, None, [DOC_NOT_FOUND], measured)
+
+    reasons: list[str] = []
+    height, width = image.shape[:2]
+    area_fraction = min(1.0, quad_area(quad.corners) / float(height * width))
+    short_side = quality.short_side(quad.corners)
+    measured.update(area_fraction=round(area_fraction, 4), short_side_px=round(short_side, 1))
+    if short_side < quality.SMALL_MIN_SHORT_SIDE_PX or area_fraction < quality.SMALL_MIN_AREA_FRACTION:
+        reasons.append(DOC_TOO_SMALL)
+    if not quad.fallback:
+        clearance = quality.border_clearance(quad.corners, width, height)
+        measured["border_clearance_px"] = clearance
+        near_border = clearance < quality.CROPPED_MARGIN_FRACTION * min(height, width)
+        if near_border and area_fraction < quality.CROPPED_MAX_AREA_FRACTION:
+            reasons.append(DOC_CROPPED)
+
+    rectified = rectify_document(image, quad.corners)
+    measured["sharpness"] = quality.sharpness(_native_rectification(image, quad.corners, rectified))
+    measured["glare_fraction"] = quality.glare_fraction(rectified)
+    if measured["sharpness"] < quality.BLUR_MIN_SHARPNESS:
+        reasons.append(DOC_BLUR)
+    if measured["glare_fraction"] > quality.GLARE_MAX_FRACTION:
+        reasons.append(DOC_GLARE)
+    return PreparedDocument(image, quad, rectified, reasons, measured)
+
+
+def _native_rectification(image: np.ndarray, corners: np.ndarray, rectified: np.ndarray) -> np.ndarray:
+    """The document at its own resolution when smaller than the canonical size (no upscaling blur)."""
+    sides = quad_side_lengths(corners)
+    long_side = max((sides[0] + sides[2]) / 2.0, (sides[1] + sides[3]) / 2.0)
+    scale = long_side / DOC_CANONICAL_SIZE[0]
+    if scale >= 1.0:
+        return rectified
+    size = (
+        max(MIN_IMAGE_SIDE, round(DOC_CANONICAL_SIZE[0] * scale)),
+        max(MIN_IMAGE_SIDE, round(DOC_CANONICAL_SIZE[1] * scale)),
+    )
+    return rectify_document(image, corners, size=size)
+
+
+def _blob(data: object, limits: MediaLimits) -> MediaBlob:
+    if isinstance(data, bytes | bytearray | memoryview):
+        return blob_from_bytes(data, limits)
+    if isinstance(data, str | os.PathLike):
+        return blob_from_path(Path(data), limits)
+    raise DocumentInputError(f"a document image must be bytes or a path, not {type(data).__name__}",
+                             code=IMAGE_INVALID)
+
+
+def _as_rgb(image: object) -> np.ndarray:
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
+        raise DocumentInputError(
+            f"expected a uint8 numpy image, got {type(image).__name__} {getattr(image, 'dtype', '')}".rstrip(),
+            code=IMAGE_INVALID,
+        )
+    if image.ndim == 2:
+        image = np.repeat(image[:, :, None], 3, axis=2)
+    elif image.ndim == 3 and image.shape[2] == 4:
+        image = image[:, :, :3]
+    elif image.ndim != 3 or image.shape[2] != 3:
+        raise DocumentInputError(f"expected an (H, W, 3) image, got shape {image.shape}", code=IMAGE_INVALID)
+    if min(image.shape[:2]) < 2:
+        raise DocumentInputError(f"image of shape {image.shape} is too small", code=IMAGE_INVALID)
+    return np.ascontiguousarray(image)
+
+
+def _as_corners(corners: object) -> np.ndarray:
+    try:
+        points = np.asarray(corners, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise DocumentInputError(f"corners must be a (4, 2) array, got {corners!r}", code=IMAGE_INVALID) from exc
+    if points.shape != (4, 2) or not np.isfinite(points).all():
+        raise DocumentInputError(f"corners must be four finite (x, y) points, got shape {points.shape}",
+                                 code=IMAGE_INVALID)
+    ordered = order_corners(points)
+    if quad_area(ordered) < 1.0:
+        raise DocumentInputError("the corners enclose no area", code=IMAGE_INVALID)
+    return ordered
+
+
+def _face_fraction(image: np.ndarray) -> float:
+    """Largest face box area as a share of the image; 0 when the face models are unavailable."""
+    # imported here: the face models are only needed when no document outline was found
+    from liveness.faces.detector import FaceDetector
+
+    try:
+        faces = FaceDetector(model_range="short", min_score=0.6).detect(image)
+    except LivenessError:
+        return 0.0  # no face weights installed: the selfie check is skipped, DOC_NOT_FOUND stands
+    if not faces:
+        return 0.0
+    height, width = image.shape[:2]
+    best = 0.0
+    for face in faces:
+        x0, y0, x1, y1 = (float(v) for v in face.box)
+        visible = max(0.0, min(x1, width) - max(x0, 0.0)) * max(0.0, min(y1, height) - max(y0, 0.0))
+        best = max(best, visible / float(width * height))
+    return round(best, 4)

@@ -1,0 +1,424 @@
+"""Find the quadrilateral of an ID card or passport data page in a photo or scan (classical OpenCV).
+
+Candidates come from several segmentations of a downscaled copy of the image, because no one
+of them works on every capture:
+
+- Canny edge maps at two thresholds, closed so that a card edge broken by glare or a finger
+  still makes one contour (cards on desks, printed copies on newspapers);
+- the distance of each pixel's colour to the median colour of the image border, split by
+  Otsu (a card on a plain table or a scanner lid, where the card edge is a colour step but
+  a weak grey-level edge);
+- long straight edges (probabilistic Hough on the sensitive Canny map, collinear segments
+  merged), paired into two near-parallel pairs that cross: the outline of a card lying on
+  newsprint, whose edge map is one connected mass of text.
+
+Every contour's convex hull is simplified with ``approxPolyDP`` at a few tolerances. A polygon
+with four corners is a candidate; a polygon cut by the image border (a card partly outside the
+frame) is completed by intersecting its four longest non-border sides, so its missing corner
+lands outside the image and the caller can report the document as cropped. Candidates must be
+convex, have corner angles that a hand-held perspective can produce, a side ratio of a card or
+page, and a minimum area. They are scored by *edge support*: the share of points along each
+side where the grey-level gradient is strong, across the side and of one polarity, so a quad
+that follows a real document outline beats one that merely encloses clutter. Sides lying on
+the image border (a document cut by the frame) are not scored. Known limit: a document whose
+edge is a colour step with no brightness step is found only by the colour segmentation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+__all__ = ["DocumentQuad", "order_corners", "quad_area", "quad_side_lengths", "search_quads"]
+
+# Detection runs on a copy whose long side is this many pixels: enough to place a card edge
+# within ~0.3 % of the diagonal, small enough to keep one call around 50-100 ms on one core.
+WORK_LONG_SIDE = 640
+# Candidate geometry. A card or data page (ID-1 1.586, TD3 1.42, TD2 1.41) seen in perspective
+# or folded flat keeps its long/short side ratio roughly within [1.15, 2.3]; corner angles
+# outside [50, 130] degrees need a camera angle nobody uses for a KYC capture.
+MIN_ASPECT, MAX_ASPECT = 1.15, 2.3
+MIN_ANGLE_DEG, MAX_ANGLE_DEG = 50.0, 130.0
+MIN_AREA_FRACTION = 0.04  # smaller quads are photos, text blocks or noise; a doc that small is unusable anyway
+# Canny hysteresis thresholds (OpenCV's L1 Sobel scale): a grey copy on white paper has a card
+# edge of only ~15 grey levels, so the sensitive pair is needed; the coarse pair keeps the
+# outline of a contrasted card from merging with texture around it.
+CANNY_THRESHOLDS = ((60.0, 150.0), (15.0, 45.0))
+# Straight-line candidates: Hough segments at least this fraction of the short image side,
+# bridged over gaps (glare, fingers), merged when collinear; the longest MAX_LINES are paired.
+MIN_LINE_FRACTION = 0.12
+LINE_GAP = 12
+MAX_LINES = 16
+MAX_SEGMENTS = 120  # longest Hough segments kept for merging (text can yield thousands)
+MAX_PARALLEL_DEG = 25.0  # opposite sides of a card in perspective
+MIN_CROSS_DEG = 50.0  # adjacent sides
+# Nested quads (see _choose): an inner quad at least this fraction of the outer's area and
+# scoring no more than this margin below it is taken as the document.
+NESTED_MIN_AREA_RATIO = 0.15
+NESTED_SCORE_MARGIN = 0.15
+AREA_BONUS = 0.1
+BORDER_MARGIN_PX = 3.0  # a polygon side this close to an image border is the frame's cut
+# A side is "supported" at a point when the gradient there (Sobel on the blurred grey image,
+# 0..255 scale) exceeds this and points across the side within EDGE_ANGLE_TOLERANCE_DEG.
+EDGE_MAGNITUDE = 10.0
+EDGE_ANGLE_TOLERANCE_DEG = 30.0
+SIDE_SAMPLES = 48
+MIN_SIDE_INSIDE = 0.4  # a side more than 60 % outside the image cannot be judged
+# A credible quad needs this score (mean side support, the weakest side counting double).
+MIN_QUAD_SCORE = 0.55
+
+
+@dataclass(frozen=True)
+class DocumentQuad:
+    """Where the document is in the image.
+
+    ``corners`` is a (4, 2) ``float32`` array, top-left, top-right, bottom-right, bottom-left,
+    in image pixels (a corner may lie outside the image when the document is cut off).
+    ``confidence`` in [0, 1] is the edge support of the quad (for a fallback: how much the
+    whole image looks like a tight crop of a document). ``fallback`` is True when no quad was
+    found and the whole image stands for the document.
+    """
+
+    corners: np.ndarray
+    confidence: float
+    fallback: bool
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    corners: np.ndarray  # (4, 2) float32 in work-image pixels, ordered
+    score: float
+    area_fraction: float
+
+
+def order_corners(points: np.ndarray) -> np.ndarray:
+    """Order four points clockwise (in image coordinates) starting from the top-left one.
+
+    The top-left corner is the one with the smallest ``x + y``; the others follow by angle
+    around the centroid, so a quad rotated by up to 45 degrees keeps a stable order.
+
+    Examples
+    --------
+    >>> order_corners(np.array([[10, 10], [0, 10], [0, 0], [10, 0]])).tolist()
+    [[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]]
+    """
+    pts = np.asarray(points, dtype=np.float32).reshape(4, 2)
+    centre = pts.mean(axis=0)
+    angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
+    clockwise = pts[np.argsort(angles)]  # y points down, so increasing angle is clockwise
+    start = int(np.argmin(clockwise.sum(axis=1)))
+    return np.roll(clockwise, -start, axis=0).astype(np.float32)
+
+
+def quad_side_lengths(corners: np.ndarray) -> np.ndarray:
+    """Lengths of the sides TL-TR, TR-BR, BR-BL, BL-TL."""
+    pts = np.asarray(corners, dtype=np.float64).reshape(4, 2)
+    return np.linalg.norm(np.roll(pts, -1, axis=0) - pts, axis=1)
+
+
+def quad_area(corners: np.ndarray) -> float:
+    """Area of a simple quadrilateral (shoelace formula)."""
+    pts = np.asarray(corners, dtype=np.float64).reshape(4, 2)
+    x, y = pts[:, 0], pts[:, 1]
+    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2.0)
+
+
+def search_quads(image: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The best-supported document quad of an RGB ``uint8`` image, or None.
+
+    Returns
+    -------
+    (corners, score) or None
+        ``corners`` (4, 2) ``float32`` in image pixels, ordered TL, TR, BR, BL; ``score`` in
+        [0, 1]. None when no candidate reaches :data:`MIN_QUAD_SCORE`.
+    """
+    height, width = image.shape[:2]
+    scale = min(1.0, WORK_LONG_SIDE / max(height, width))
+    work = image if scale == 1.0 else cv2.resize(
+        image, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA
+    )
+    grey = cv2.cvtColor(work, cv2.COLOR_RGB2GRAY)
+    smooth = cv2.GaussianBlur(grey, (5, 5), 0)
+    grad_x = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3) / 4.0  # /4: Sobel weights sum to 4
+    grad_y = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3) / 4.0
+    candidates = [
+        candidate
+        for mask in _segmentations(work, smooth)
+        for candidate in _candidates_from_mask(mask, grad_x, grad_y)
+    ]
+    candidates += _candidates_from_lines(smooth, grad_x, grad_y)
+    if not candidates:
+        return None
+    best = _choose(candidates, (work.shape[1], work.shape[0]))
+    if best.score < MIN_QUAD_SCORE:
+        return None
+    sx, sy = width / work.shape[1], height / work.shape[0]
+    corners = best.corners * np.array([sx, sy], dtype=np.float32)
+    return order_corners(corners), float(best.score)
+
+
+def _segmentations(work: np.ndarray, smooth: np.ndarray) -> list[np.ndarray]:
+    """Binary masks whose contours may follow the document outline."""
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3))
+    masks = []
+    for low, high in CANNY_THRESHOLDS:
+        edges = cv2.Canny(smooth, low, high)
+        masks.append(cv2.morphologyEx(cv2.dilate(edges, kernel), cv2.MORPH_CLOSE, kernel))
+    lab = cv2.cvtColor(work, cv2.COLOR_RGB2LAB).astype(np.float32)
+    border = np.concatenate([lab[:4].reshape(-1, 3), lab[-4:].reshape(-1, 3), lab[:, :4].reshape(-1, 3),
+                             lab[:, -4:].reshape(-1, 3)])
+    distance = np.linalg.norm(lab - np.median(border, axis=0), axis=2)
+    distance = cv2.GaussianBlur(np.clip(distance * 2.0, 0, 255).astype(np.uint8), (5, 5), 0)
+    if float(distance.max()) > 20.0:  # some colour differs from the border at all
+        _, foreground = cv2.threshold(distance, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        big = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (7, 7))
+        foreground = cv2.morphologyEx(foreground, cv2.MORPH_OPEN, big)
+        masks.append(cv2.morphologyEx(foreground, cv2.MORPH_CLOSE, big, iterations=2))
+    return masks
+
+
+def _candidates_from_mask(mask: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray) -> list[_Candidate]:
+    height, width = mask.shape
+    image_area = float(height * width)
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    contours = [c for c in contours if cv2.contourArea(c) >= MIN_AREA_FRACTION * image_area * 0.5]
+    contours = sorted(contours, key=cv2.contourArea, reverse=True)[:12]
+    found: list[_Candidate] = []
+    for contour in contours:
+        hull = cv2.convexHull(contour)
+        perimeter = cv2.arcLength(hull, True)
+        for tolerance in (0.01, 0.02, 0.04):
+            polygon = cv2.approxPolyDP(hull, tolerance * perimeter, True).reshape(-1, 2).astype(np.float32)
+            corners = _polygon_to_quad(polygon, width, height)
+            if corners is None or not _plausible(corners, image_area):
+                continue
+            score = _edge_support(corners, grad_x, grad_y)
+            found.append(_Candidate(corners, score, quad_area(corners) / image_area))
+    return found
+
+
+def _candidates_from_lines(smooth: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray) -> list[_Candidate]:
+    """Quads whose sides are long straight edges: robust to text and clutter around the document."""
+    height, width = smooth.shape
+    image_area = float(height * width)
+    edges = cv2.Canny(smooth, *CANNY_THRESHOLDS[-1])
+    min_length = MIN_LINE_FRACTION * min(height, width)
+    segments = cv2.HoughLinesP(edges, 1, np.pi / 360, threshold=int(min_length / 2),
+                               minLineLength=min_length, maxLineGap=LINE_GAP)
+    if segments is None:
+        return []
+    segments = segments.reshape(-1, 4).astype(np.float32)
+    lengths = np.hypot(segments[:, 2] - segments[:, 0], segments[:, 3] - segments[:, 1])
+    lines = _merge_segments(segments[np.argsort(-lengths)[:MAX_SEGMENTS]])[:MAX_LINES]
+    directions = np.array([end - start for start, end in lines], dtype=np.float64)
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True) + 1e-9
+    angles = np.degrees(np.arccos(np.clip(np.abs(directions @ directions.T), 0.0, 1.0)))
+    pairs = [(i, j) for i in range(len(lines)) for j in range(i + 1, len(lines)) if angles[i, j] <= MAX_PARALLEL_DEG]
+    found: list[_Candidate] = []
+    for index, (a, b) in enumerate(pairs):
+        for c, d in pairs[index + 1 :]:
+            if len({a, b, c, d}) < 4 or angles[a, c] < MIN_CROSS_DEG:
+                continue
+            corners = []
+            for first, second in ((a, c), (c, b), (b, d), (d, a)):
+                point = _intersect(*lines[first], *lines[second])
+                if point is None:
+                    break
+                corners.append(point)
+            if len(corners) < 4:
+                continue
+            quad = order_corners(np.array(corners, dtype=np.float32))
+            if not _plausible(quad, image_area) or not _near_image(quad, width, height):
+                continue
+            found.append(_Candidate(quad, _edge_support(quad, grad_x, grad_y), quad_area(quad) / image_area))
+    return found
+
+
+def _merge_segments(segments: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Collinear Hough segments merged into one line each (its two extreme points), longest first."""
+    lengths = np.hypot(segments[:, 2] - segments[:, 0], segments[:, 3] - segments[:, 1])
+    order = np.argsort(-lengths)
+    merged: list[list[np.ndarray]] = []  # each: list of endpoints
+    directions: list[np.ndarray] = []
+    for index in order:
+        x1, y1, x2, y2 = segments[index]
+        p, q = np.array([x1, y1]), np.array([x2, y2])
+        direction = (q - p) / max(float(np.linalg.norm(q - p)), 1e-6)
+        for group, group_direction in zip(merged, directions, strict=True):
+            anchor = group[0]
+            normal = np.array([-group_direction[1], group_direction[0]])
+            if abs(float(np.dot(direction, group_direction))) >= np.cos(np.radians(3.0)) and max(
+                abs(float(np.dot(p - anchor, normal))), abs(float(np.dot(q - anchor, normal)))
+            ) <= 3.0:
+                group.extend([p, q])
+                break
+        else:
+            merged.append([p, q])
+            directions.append(direction)
+    lines = []
+    for group, direction in zip(merged, directions, strict=True):
+        points = np.array(group)
+        along = points @ direction
+        lines.append((points[int(np.argmin(along))], points[int(np.argmax(along))]))
+    lines.sort(key=lambda line: -float(np.linalg.norm(line[1] - line[0])))
+    return lines
+
+
+def _near_image(quad: np.ndarray, width: int, height: int) -> bool:
+    limit = 0.25 * max(width, height)
+    return bool(
+        (quad[:, 0] >= -limit).all() and (quad[:, 0] <= width + limit).all()
+        and (quad[:, 1] >= -limit).all() and (quad[:, 1] <= height + limit).all()
+    )
+
+
+def _polygon_to_quad(polygon: np.ndarray, width: int, height: int) -> np.ndarray | None:
+    """Four corners from a simplified convex polygon, completing one cut by the image border."""
+    if len(polygon) == 4:
+        return order_corners(polygon)
+    if len(polygon) < 4 or len(polygon) > 8:
+        return None
+    ends = np.roll(polygon, -1, axis=0)
+    on_border = _on_same_border(polygon, ends, width, height, BORDER_MARGIN_PX)
+    lengths = np.linalg.norm(ends - polygon, axis=1)
+    inner = [i for i in range(len(polygon)) if not on_border[i]]
+    if len(inner) < 4:
+        return None
+    # the four longest non-border sides, kept in their order around the polygon
+    keep = sorted(sorted(inner, key=lambda i: -lengths[i])[:4])
+    if sum(lengths[i] for i in keep) < 0.75 * sum(lengths[i] for i in inner):
+        return None  # more than four real sides: not a quadrilateral outline
+    corners = []
+    for a, b in zip(keep, keep[1:] + keep[:1], strict=True):
+        point = _intersect(polygon[a], ends[a], polygon[b], ends[b])
+        if point is None:
+            return None
+        corners.append(point)
+    quad = np.array(corners, dtype=np.float32)
+    # a completed corner far outside the frame is a guess, not a measurement
+    limit = 0.5 * max(width, height)
+    if (quad[:, 0] < -limit).any() or (quad[:, 0] > width + limit).any():
+        return None
+    if (quad[:, 1] < -limit).any() or (quad[:, 1] > height + limit).any():
+        return None
+    return order_corners(quad)
+
+
+def _on_same_border(starts: np.ndarray, ends: np.ndarray, width: int, height: int, margin: float) -> np.ndarray:
+    both = np.stack([starts, ends])  # (2, n, 2)
+    left = (both[..., 0] <= margin).all(axis=0)
+    right = (both[..., 0] >= width - 1 - margin).all(axis=0)
+    top = (both[..., 1] <= margin).all(axis=0)
+    bottom = (both[..., 1] >= height - 1 - margin).all(axis=0)
+    return left | right | top | bottom
+
+
+def _intersect(p1: np.ndarray, p2: np.ndarray, p3: np.ndarray, p4: np.ndarray) -> np.ndarray | None:
+    d1, d2 = p2 - p1, p4 - p3
+    denominator = float(d1[0] * d2[1] - d1[1] * d2[0])
+    if abs(denominator) < 1e-6 * (np.linalg.norm(d1) * np.linalg.norm(d2) + 1e-9):
+        return None  # parallel sides
+    t = float((p3[0] - p1[0]) * d2[1] - (p3[1] - p1[1]) * d2[0]) / denominator
+    return p1 + t * d1
+
+
+def _plausible(corners: np.ndarray, image_area: float) -> bool:
+    area = quad_area(corners)
+    if area < MIN_AREA_FRACTION * image_area:
+        return False
+    if not cv2.isContourConvex(corners.reshape(-1, 1, 2)):
+        return False
+    sides = quad_side_lengths(corners)
+    if sides.min() < 8.0:
+        return False
+    horizontal, vertical = (sides[0] + sides[2]) / 2.0, (sides[1] + sides[3]) / 2.0
+    aspect = max(horizontal, vertical) / min(horizontal, vertical)
+    if not MIN_ASPECT <= aspect <= MAX_ASPECT:
+        return False
+    previous, following = np.roll(corners, 1, axis=0) - corners, np.roll(corners, -1, axis=0) - corners
+    cosines = (previous * following).sum(axis=1) / (
+        np.linalg.norm(previous, axis=1) * np.linalg.norm(following, axis=1)
+    )
+    angles = np.degrees(np.arccos(np.clip(cosines, -1.0, 1.0)))
+    return bool(((angles >= MIN_ANGLE_DEG) & (angles <= MAX_ANGLE_DEG)).all())
+
+
+def _edge_support(corners: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray) -> float:
+    """Mean of the sides' supported fractions, the weakest counted twice; sides along the border skipped."""
+    height, width = grad_x.shape
+    cos_tolerance = np.cos(np.radians(EDGE_ANGLE_TOLERANCE_DEG))
+    supports = []
+    ends = np.roll(corners, -1, axis=0)
+    along_border = _on_same_border(corners, ends, width, height, BORDER_MARGIN_PX)
+    for start, end, on_border in zip(corners, ends, along_border, strict=True):
+        if on_border:
+            continue  # the frame cuts the document here: this side cannot be seen, nor judged
+        direction = end - start
+        length = float(np.linalg.norm(direction))
+        normal = np.array([-direction[1], direction[0]]) / length
+        # skip the ends: corners are rounded on cards, and the neighbouring side's edge is there
+        t = np.linspace(0.08, 0.92, SIDE_SAMPLES)[:, None]
+        points = start + t * direction
+        positive = np.zeros(SIDE_SAMPLES, dtype=bool)
+        negative = np.zeros(SIDE_SAMPLES, dtype=bool)
+        inside = np.zeros(SIDE_SAMPLES, dtype=bool)
+        for offset in (-2.0, -1.0, 0.0, 1.0, 2.0):  # tolerate a corner placed 2 px off the edge
+            shifted = points + offset * normal
+            xs = np.rint(shifted[:, 0]).astype(int)
+            ys = np.rint(shifted[:, 1]).astype(int)
+            valid = (xs >= 1) & (xs < width - 1) & (ys >= 1) & (ys < height - 1)
+            inside |= valid
+            gx = np.where(valid, grad_x[ys.clip(0, height - 1), xs.clip(0, width - 1)], 0.0)
+            gy = np.where(valid, grad_y[ys.clip(0, height - 1), xs.clip(0, width - 1)], 0.0)
+            magnitude = np.hypot(gx, gy)
+            projection = gx * normal[0] + gy * normal[1]
+            strong = valid & (magnitude >= EDGE_MAGNITUDE) & (np.abs(projection) >= cos_tolerance * magnitude)
+            positive |= strong & (projection > 0)
+            negative |= strong & (projection < 0)
+        if inside.mean() < MIN_SIDE_INSIDE:
+            return 0.0
+        # A document edge keeps one polarity (document darker or lighter than what is beside it)
+        # along most of its length; the ragged edge of a text block or clutter flips at random.
+        supports.append(float(max(positive[inside].mean(), negative[inside].mean())))
+    if len(supports) < 3:
+        return 0.0
+    values = np.array(supports)
+    return float((values.sum() + values.min()) / (len(values) + 1))
+
+
+def _choose(candidates: list[_Candidate], shape: tuple[int, int]) -> _Candidate:
+    """The best-supported candidate, then the well-supported document-sized quad nested in it.
+
+    A document often lies on a sheet of paper or a newspaper page that is itself a clean
+    quadrilateral enclosing it, usually running off the frame; the document is then the inner
+    quad. An outer quad wholly inside the frame is kept: it is more likely the document
+    itself than a sheet, and its inner quads are panels (portrait, MRZ block).
+    """
+    # near-ties go to the larger quad: a document's outline over the panels printed inside it
+    best = max(candidates, key=lambda candidate: candidate.score + AREA_BONUS * np.sqrt(candidate.area_fraction))
+    while _touches_border(best.corners, *shape):
+        inner = [
+            candidate
+            for candidate in candidates
+            if candidate.score >= best.score - NESTED_SCORE_MARGIN
+            and NESTED_MIN_AREA_RATIO * best.area_fraction <= candidate.area_fraction <= 0.9 * best.area_fraction
+            and _contains(best.corners, candidate.corners)
+        ]
+        if not inner:
+            return best
+        best = max(inner, key=lambda candidate: candidate.score)
+    return best
+
+
+def _touches_border(corners: np.ndarray, width: int, height: int) -> bool:
+    margin = 0.02 * min(width, height)
+    x, y = corners[:, 0], corners[:, 1]
+    return bool((x < margin).any() or (y < margin).any() or (x > width - 1 - margin).any()
+                or (y > height - 1 - margin).any())
+
+
+def _contains(outer: np.ndarray, inner: np.ndarray) -> bool:
+    contour = outer.reshape(-1, 1, 2).astype(np.float32)
+    return all(cv2.pointPolygonTest(contour, (float(x), float(y)), True) >= -2.0 for x, y in inner)

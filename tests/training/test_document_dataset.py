@@ -1,0 +1,34 @@
+"""Training targets of the document model: cell targets and runtime-like rectification."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.document_fixtures import TILTED, make_card, make_scene
+from training.documents.dataset import heat_target, rectify_as_runtime
+
+
+def test_heat_target_marks_the_cells_a_mask_covers() -> None:
+    mask = np.zeros((540, 856), np.uint8)
+    mask[0:135, 0:214] = 1  # the top-left quarter in each direction
+    target = heat_target(mask)
+    assert target.shape == (18, 28)
+    assert target[:4, :7].all() and target[:, 8:].sum() == 0 and target[5:].sum() == 0
+
+
+def test_a_document_photographed_upside_down_gets_turned_targets() -> None:
+    card = make_card()
+    mask = np.zeros(card.shape[:2], np.uint8)
+    mask[90:380, 30:250] = 1  # the portrait panel, on the left of the card
+    upright_scene = make_scene(card, TILTED)
+    # The same card turned 180 degrees in the picture: its top-left corner lies bottom right.
+    turned_corners = np.roll(TILTED, 2, axis=0)
+    turned_scene = make_scene(card, turned_corners)
+    doc_upright, target_upright = rectify_as_runtime(upright_scene, TILTED, mask)
+    doc_turned, target_turned = rectify_as_runtime(turned_scene, turned_corners, mask)
+    assert target_upright[:, :3].any() and not target_upright[:, -3:].any()
+    np.testing.assert_array_equal(target_turned, target_upright[::-1, ::-1])
+    # The runtime sees the turned card upside down: its pixels match the upright one rotated.
+    diff_rotated = np.abs(doc_turned.astype(int) - doc_upright[::-1, ::-1]).mean()
+    diff_same = np.abs(doc_turned.astype(int) - doc_upright).mean()
+    assert diff_rotated < diff_same / 2

@@ -1,0 +1,130 @@
+"""The document path end to end on a freshly exported (untrained) doc_forgery model:
+export + calibration in a manifest → DocumentScorer → CLI ``score --id-front/--id-back``
+and ``eval --kind document``. Trained-model figures are measured by the training run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from liveness.cli import main
+from liveness.documents import reasons as R
+from liveness.documents.scorer import DocumentScorer, documents_attempt
+from tests.document_fixtures import TILTED, make_card, make_scene, png_bytes
+from training.documents.pipeline import MODEL, _extra
+from training.export import export_entry
+from training.models.registry import create_model
+
+CALIBRATION = {
+    "features": ["forgery_logit"],
+    "mean": [0.0],
+    "std": [1.0],
+    "coef": [1.0],
+    "intercept": 0.0,
+    "thresholds": {"bpcer_1": 0.9, "bpcer_5": 0.7},
+}
+
+
+@pytest.fixture(scope="module")
+def doc_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("doc_weights")
+    torch.manual_seed(0)
+    model = create_model(MODEL, width=8).eval()
+    entry = export_entry(
+        model, MODEL, folder, version="test", kind="document_forgery", training_data={}, metrics={},
+        extra=_extra(CALIBRATION),
+    )
+    (folder / "manifest.json").write_text(json.dumps({"schema": 1, "models": {MODEL: entry}}))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def card_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("cards")
+    files = {
+        "front": folder / "front.png",
+        "pdf": folder / "scan.pdf",
+        "blank": folder / "blank.png",
+    }
+    files["front"].write_bytes(png_bytes(make_scene(make_card(), TILTED)))
+    files["pdf"].write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    files["blank"].write_bytes(png_bytes(np.full((400, 600, 3), 250, np.uint8)))
+    return files
+
+
+def test_scorer_returns_a_calibrated_score_species_and_regions(doc_weights: Path, card_files: dict) -> None:
+    scorer = DocumentScorer(weights_dir=doc_weights, ocr=False)
+    result = scorer.score(card_files["front"], side="front")
+    assert result.forgery_score is not None and 0.0 <= result.forgery_score <= 1.0
+    assert result.species in ("portrait_swap", "text_edit", "copy_move", "recapture", "photocopy")
+    assert sum(result.species_probs.values()) == pytest.approx(1.0, abs=1e-4)
+    assert result.rectified is not None and result.rectified.shape == (288, 448, 3)
+    assert result.heatmap is not None and result.heatmap.shape == (18, 28)
+    expected = scorer.model.calibration.decide(result.forgery_score)
+    assert result.decision in (expected, "review")  # quality reasons may only raise pass to review
+    data = result.to_dict()
+    assert "rectified" not in data and "heatmap" not in data
+    json.dumps(data, allow_nan=False)
+
+
+@pytest.mark.parametrize(("name", "code"), [("pdf", R.DOC_UNREADABLE), ("blank", R.DOC_BLANK)])
+def test_bad_document_input_gives_reasons_not_errors(
+    doc_weights: Path, card_files: dict, name: str, code: str
+) -> None:
+    result = DocumentScorer(weights_dir=doc_weights, ocr=False).score(card_files[name])
+    assert result.forgery_score is None and result.decision == "reject"
+    assert code in result.reasons and result.error
+
+
+def test_documents_attempt_takes_the_strictest_side(doc_weights: Path, card_files: dict) -> None:
+    scorer = DocumentScorer(weights_dir=doc_weights, ocr=False)
+    front = scorer.score(card_files["front"], side="front")
+    back = scorer.score(card_files["pdf"], side="back")
+    attempt = documents_attempt({"front": front, "back": back})
+    assert attempt.decision == "reject" and attempt.spoof_score is None
+    assert R.DOC_UNREADABLE in attempt.reasons
+    assert set(attempt.documents) == {"front", "back"}
+    assert attempt.scores == {"doc_forgery_front": front.forgery_score}
+
+
+def test_cli_scores_id_images_as_one_attempt(doc_weights: Path, card_files: dict, capsys) -> None:
+    code = main(["score", "--id-front", str(card_files["front"]), "--id-back", str(card_files["pdf"]),
+                 "--weights", str(doc_weights), "--no-ocr", "--json"])
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert code == 1  # one input could not be read; its line says why
+    [attempt] = [json.loads(line) for line in lines]
+    assert attempt["decision"] == "reject"
+    assert attempt["documents"]["back"]["reasons"][0] == R.DOC_UNREADABLE
+    assert attempt["documents"]["front"]["forgery_score"] is not None
+    assert attempt["model_versions"] == {"doc_forgery": "test"}
+
+
+def test_cli_refuses_id_images_with_several_selfies(doc_weights: Path, card_files: dict, capsys) -> None:
+    code = main(["score", "a.mp4", "b.mp4", "--id-front", str(card_files["front"]), "--weights", str(doc_weights)])
+    assert code == 2
+    assert "at most one selfie" in capsys.readouterr().err
+
+
+def test_cli_eval_kind_document_reports_metrics_and_heatmaps(
+    doc_weights: Path, card_files: dict, tmp_path: Path, capsys
+) -> None:
+    labels = tmp_path / "LABELS.tsv"
+    rows = [("front", "bona_fide", "none"), ("pdf", "attack", "photocopy"), ("blank", "attack", "recapture")]
+    for name, _, _ in rows:
+        (tmp_path / card_files[name].name).write_bytes(card_files[name].read_bytes())
+    rows = [(card_files[name].name, label, species) for name, label, species in rows]
+    labels.write_text("path\tlabel\tspecies\n" + "".join("\t".join(r) + "\n" for r in rows))
+    report = tmp_path / "report"
+    code = main(["eval", str(labels), "--kind", "document", "--weights", str(doc_weights), "--json",
+                 "--report", str(report)])
+    assert code == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["n_bona_fide"] == 1 and metrics["n_attack"] == 2
+    assert metrics["fta"]["n"] == 2  # the PDF and the blank page could not be examined
+    assert metrics["threshold"] == pytest.approx(0.7)
+    assert (report / "det_curve.png").exists() and (report / "scores.csv").exists()
+    assert [p.name for p in (report / "heatmaps").iterdir()] == ["front.png"]

@@ -1,0 +1,229 @@
+"""``liveness train --kind document`` and ``liveness export --kind document``.
+
+train: split portrait persons (train/val) and hold out whole templates for validation →
+synthesize genuine and forged documents through simulated captures → rectify them with the
+runtime's intake → train ``doc_forgery`` → calibrate on the validation templates → export
+ONNX into the run's own weights folder → score the labelled dev documents in
+``<docs>/LABELS.tsv`` (never trained on) with the runtime → metrics, DET curve, heatmap PNGs,
+model card.
+export: re-export the run into ``weights/`` (parity checked again) with its card.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from liveness.evaluation import metrics_for, score_rows
+from liveness.models.manifest import WEIGHTS_DIR
+from liveness.scoring.labels import read_labels
+from liveness.scoring.metrics import evaluate
+from liveness.scoring.report import write_report
+from training.documents.dataset import DocumentSet, SplitPlan, build_split
+from training.documents.model_card import write_document_model_card
+from training.documents.train import (
+    calibrate,
+    heatmap_iou,
+    predict_documents,
+    train_forgery_model,
+    write_epoch_log,
+)
+from training.export import export_entry, load_trained, update_manifest
+from training.models.doc_forgery import CLASSES
+from training.train import TrainConfig
+
+MODEL = "doc_forgery"
+# Whole templates the model never trains on: one ID card, one passport. Calibration and
+# the validation figures come from them, so thresholds hold for layouts it has not seen.
+VAL_TEMPLATES = ("id_card_td2_b", "pp_td3_b")
+VAL_PERSON_FRACTION = 0.25
+CARD_NAME = "DOC_MODEL_CARD.md"
+
+
+def split_persons(faces_dir: Path, seed: int) -> tuple[list[str], list[str]]:
+    """Bona-fide portrait persons of the faces pool, split by a seeded hash of the id."""
+    subjects = sorted(
+        {row.subject for row in read_labels(faces_dir / "LABELS.tsv") if row.label == "bona_fide" and row.subject}
+    )
+
+    def bucket(subject: str) -> float:
+        digest = hashlib.sha256(f"{seed}:{subject}".encode()).digest()
+        return int.from_bytes(digest[:4], "big") / 2**32
+
+    val = [s for s in subjects if bucket(s) < VAL_PERSON_FRACTION]
+    return [s for s in subjects if s not in val], val
+
+
+def _val_metrics(val: DocumentSet, preds: dict[str, np.ndarray], calibration: dict[str, Any]) -> dict[str, Any]:
+    from liveness.scoring.fusion import LogisticFusion, spoof_logit
+
+    fusion = LogisticFusion.from_dict(calibration)
+    scores = np.array([fusion.score({"forgery_logit": float(v)}) for v in spoof_logit(preds["probs"])])
+    y = (val.labels > 0).astype(np.int64)
+    species = np.array([CLASSES[k] for k in val.labels], dtype=object)
+    metrics = evaluate(y, scores, species, threshold=fusion.review_threshold)
+    metrics["species_accuracy"] = float((preds["probs"][y == 1].argmax(1) == val.labels[y == 1]).mean())
+    metrics["heatmap_iou_local_forgeries"] = heatmap_iou(val, preds)
+    return metrics
+
+
+def evaluate_dev(docs_dir: Path, weights_dir: Path, out_dir: Path) -> dict[str, Any] | None:
+    """Score the labelled dev documents with the runtime; write a report with heatmaps."""
+    from liveness.documents.report import write_heatmaps
+    from liveness.documents.scorer import DocumentScorer
+
+    labels = docs_dir / "LABELS.tsv"
+    if not labels.exists():
+        return None
+    scorer = DocumentScorer(weights_dir=weights_dir, ocr=False)
+    heatmaps: dict[str, Any] = {}
+
+    def score(path: str) -> Any:
+        result = scorer.score(path, name=path)
+        if result.heatmap is not None:
+            heatmaps[path] = (result.rectified, result.heatmap)
+        return result
+
+    records = score_rows(read_labels(labels), score)
+    metrics = metrics_for(records, threshold=scorer.review_threshold)
+    report = out_dir / "report_documents"
+    write_report(report, records, metrics, title="dev documents (never trained on)")
+    write_heatmaps(report / "heatmaps", heatmaps, root=docs_dir.resolve())
+    (out_dir / "dev_scores.json").write_text(json.dumps(records, indent=2, default=str))
+    return metrics
+
+
+def _stage(run_dir: Path, model: torch.nn.Module, calibration: dict[str, Any], **entry_args: Any) -> Path:
+    staged = run_dir / "weights"
+    staged.mkdir(parents=True, exist_ok=True)
+    entry = export_entry(model, MODEL, staged, kind="document_forgery", **entry_args, extra=_extra(calibration))
+    (staged / "manifest.json").write_text(json.dumps({"schema": 1, "models": {MODEL: entry}}, indent=2))
+    return staged
+
+
+def _extra(calibration: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "calibration": calibration,
+        "outputs": {
+            "heatmap": "(N, 1, 18, 28) per-cell forgery logits, stride 16 on the rectified document; sigmoid → "
+            "probability that the cell is forged"
+        },
+        "rectified_by": "liveness.documents.intake.rectify_document (landscape, input size)",
+    }
+
+
+def run_document_training(
+    docs_dir: Path,
+    faces_dir: Path,
+    out_dir: Path,
+    *,
+    n_train: int = 3000,
+    n_val: int = 600,
+    epochs: int = 8,
+    seed: int = 0,
+    workers: int = 2,
+) -> dict[str, Any]:
+    from training.documents.synth import DocumentSynthesizer
+
+    t0 = time.time()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir = out_dir / "cache"
+    train_persons, val_persons = split_persons(faces_dir, seed)
+    # Building the synthesizer once renders and caches every template before workers fork.
+    templates = sorted({side.template for side in DocumentSynthesizer(docs_dir, faces_dir, cache_dir).sides})
+    train_templates = tuple(t for t in templates if t not in VAL_TEMPLATES)
+    val_templates = tuple(t for t in templates if t in VAL_TEMPLATES)
+    common = {"docs_dir": docs_dir, "faces_dir": faces_dir, "cache_dir": cache_dir, "workers": workers}
+    train_set = build_split(
+        SplitPlan("train", n_train, seed * 1_000_003, train_templates, tuple(train_persons)),
+        out_dir / "data_train",
+        **common,
+    )
+    val_set = build_split(
+        SplitPlan("val", n_val, seed * 1_000_003 + 500_000, val_templates, tuple(val_persons)),
+        out_dir / "data_val",
+        **common,
+    )
+    t_build = time.time()
+
+    cfg = TrainConfig(seed=seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(cfg.threads)
+    checkpoint = out_dir / f"{MODEL}.pt"
+    if checkpoint.exists():
+        model = load_trained(MODEL, checkpoint)
+    else:
+        log: list[dict] = []
+        model = train_forgery_model(train_set, cfg, epochs, log)
+        write_epoch_log(out_dir, log)
+        torch.save(model.state_dict(), checkpoint)
+    preds = predict_documents(model, val_set.images)
+    calibration = calibrate(val_set, preds)
+    (out_dir / "calibration.json").write_text(json.dumps(calibration, indent=2))
+    val_metrics = _val_metrics(val_set, preds, calibration)
+
+    training_data = {
+        "docs_dir": str(docs_dir),
+        "faces_dir": str(faces_dir),
+        "templates_train": list(train_templates),
+        "templates_val": list(val_templates),
+        "portrait_persons": {"train": len(train_persons), "val": len(val_persons)},
+        "samples": {"train": _counts(train_set), "val": _counts(val_set)},
+        "real_forgeries_used_for_training": "none (the LABELS.tsv dev documents are only scored)",
+        "seed": seed,
+        "epochs": epochs,
+    }
+    staged = _stage(out_dir, model, calibration, version="run", training_data=training_data, metrics={})
+    dev_metrics = evaluate_dev(docs_dir, staged, out_dir)
+    result = {
+        "minutes": {"build": (t_build - t0) / 60, "train_and_eval": (time.time() - t_build) / 60},
+        "training_data": training_data,
+        "val": val_metrics,
+        "dev": dev_metrics,
+        "calibration": calibration,
+    }
+    (out_dir / "metrics.json").write_text(json.dumps(result, indent=2, default=str))
+    write_document_model_card(out_dir / CARD_NAME, result)
+    return result
+
+
+def _counts(data: DocumentSet) -> dict[str, int]:
+    return {c: int((data.labels == i).sum()) for i, c in enumerate(CLASSES)}
+
+
+def ship_document_run(run_dir: Path, weights_dir: Path | None = None, *, version: str) -> dict[str, Any]:
+    """Export the run's model into ``weights_dir`` with its calibration, metrics and card."""
+    weights_dir = weights_dir or WEIGHTS_DIR
+    result = json.loads((run_dir / "metrics.json").read_text())
+    model = load_trained(MODEL, run_dir / f"{MODEL}.pt")
+    metrics = {"validation_templates": _headline(result["val"]), "dev_documents": _headline(result.get("dev"))}
+    entry = export_entry(
+        model,
+        MODEL,
+        weights_dir,
+        version=version,
+        kind="document_forgery",
+        training_data=result["training_data"],
+        metrics=metrics,
+        extra=_extra(result["calibration"]),
+    )
+    update_manifest(weights_dir, {MODEL: entry})
+    write_document_model_card(weights_dir / CARD_NAME, result, version=version)
+    det = run_dir / "report_documents" / "det_curve.png"
+    if det.exists():
+        shutil.copy2(det, weights_dir / "det_documents.png")
+    return {MODEL: entry}
+
+
+def _headline(m: dict[str, Any] | None) -> dict[str, Any]:
+    if not m:
+        return {}
+    keys = ("n_bona_fide", "n_attack", "auc", "threshold", "bpcer", "apcer", "auc_per_species", "apcer_at_bpcer_5")
+    return {k: m.get(k) for k in keys}
