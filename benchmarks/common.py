@@ -101,6 +101,11 @@ ACCURACY_RULES: dict[str, tuple[bool, float]] = {
     "apcer_at_bpcer_5": (False, 0.10),
     "fta_bona_fide_rate": (False, 0.05),
     "auc_species": (True, 0.05),
+    # ID documents, at the forgery model's review threshold: a species' APCER may rise by 0.10
+    # (or one file's worth when it has fewer than ten: ``benchmarks.documents.apcer_tolerance``).
+    "bpcer": (False, 0.10),
+    "apcer_species": (False, 0.10),
+    "fta_rate": (False, 0.05),
 }
 SPEED_RATIO_TOLERANCE = 1.0
 SPEEDUP_TOLERANCE = 0.5

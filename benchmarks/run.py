@@ -1,13 +1,17 @@
 """The benchmark suite: accuracy, speed and service figures, gated against ``baseline.json``.
 
-    python -m benchmarks.run [--quick] [--labels LABELS.tsv ...] [--set shared|generated ...] [--weights DIR]
+    python -m benchmarks.run [--quick] [--labels LABELS.tsv ...] [--set shared|generated ...] [--no-faces]
+                             [--docs-labels DOCS.tsv | --no-docs] [--weights DIR]
                              [--compare-onnx PEER.onnx --compare-input 80x80 [--compare-scale 2.7] ...
                               | --compare-config peer.json]
                              [--update-baseline] [--no-gate] [--out benchmarks/results]
 
 ``make bench-quick`` = ``--quick`` (CI: a fixed subset, no service load test, fewer speed
-runs); ``make bench`` = everything. Results land in ``benchmarks/results/<timestamp>/``:
-``results.json``, ``summary.md``, ``det_<set>_<view>.png`` and ``latency_stages.png``.
+runs); ``make bench`` = everything. Both also score the ID-document set
+(``../shared/data/docs/LABELS.tsv`` when present and the weights have a ``doc_forgery`` model;
+see ``benchmarks.documents``). Results land in ``benchmarks/results/<timestamp>/``:
+``results.json``, ``summary.md``, ``det_<set>_<view>.png``, ``report_<document set>/`` and
+``latency_stages.png``.
 
 Exit codes: 0 = every gated figure within tolerance; 1 = at least one regressed (each is
 printed with its name, baseline, measured value and tolerance); 2 = bad usage or input.
@@ -42,6 +46,14 @@ from benchmarks.common import (
     write_json,
 )
 from benchmarks.datasets import SHARED_LABELS, LabelledSet, default_sets, generated_set, load_set
+from benchmarks.documents import (
+    DOCS_LABELS,
+    document_entry,
+    document_figures,
+    load_document_set,
+    missing_document_model,
+    score_documents,
+)
 from benchmarks.gate import baseline_figures, check, read_baseline, update_baseline
 from benchmarks.peer import PeerConfig, PeerScorer, config_from_mapping, read_config
 from benchmarks.summary import det_png, latency_png, write_summary
@@ -60,6 +72,8 @@ class SuiteOptions:
 
     mode: str = "quick"
     sets: list[LabelledSet] = field(default_factory=list)
+    docs: LabelledSet | None = None
+    docs_note: str | None = None  # why no document set is scored, for the summary
     weights_dir: Path | None = None
     peer: PeerConfig | None = None
     speed: bool = True
@@ -167,6 +181,23 @@ def _measure_service(options: SuiteOptions) -> dict[str, Any]:
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
+def _run_documents(options: SuiteOptions, folder: Path) -> dict[str, Any]:
+    """Score the document set: ``{"sets": {name: entry}, "figures": {...}}``, or
+    ``{"skipped": why}`` (empty when documents were turned off)."""
+    if options.docs is None:
+        return {"skipped": options.docs_note} if options.docs_note else {}
+    missing = missing_document_model(options.weights_dir)
+    if missing:
+        _log(f"documents skipped: {missing}")
+        return {"skipped": missing}
+    from liveness.documents.scorer import DocumentScorer
+
+    _log(f"documents: {options.docs.name} ({len(options.docs.rows)} files)")
+    doc_scorer = DocumentScorer(weights_dir=options.weights_dir, device="cpu", ocr=False)
+    result = score_documents(options.docs, doc_scorer, progress=options.progress)
+    return {"sets": {result.name: document_entry(result, folder)}, "figures": document_figures(result)}
+
+
 def run_suite(options: SuiteOptions) -> tuple[dict[str, Any], int]:
     """Run the benchmarks of ``options``; returns (results, exit code). Writes the results folder
     (and the baseline with ``update_baseline``)."""
@@ -194,6 +225,10 @@ def run_suite(options: SuiteOptions) -> tuple[dict[str, Any], int]:
                                          peer_name=options.peer.label if options.peer else None)
         figures.update(figures_for(result))
 
+    documents = _run_documents(options, folder)
+    if documents.get("sets"):
+        figures.update(documents.pop("figures"))
+
     speed: dict[str, Any] = {}
     if options.speed:
         _log("speed: 720p clip and model throughput")
@@ -201,6 +236,8 @@ def run_suite(options: SuiteOptions) -> tuple[dict[str, Any], int]:
     speed["peak_rss_mb"] = peak_rss_mb()
     series = {"720p clip": speed["attempt"]["stages_ms_p50"]} if speed.get("attempt") else {}
     series |= {name: {s: v["p50_ms"] for s, v in entry["stages"].items()} for name, entry in sets.items()}
+    series |= {name: {s: v["p50_ms"] for s, v in entry["stages"].items()}
+               for name, entry in (documents.get("sets") or {}).items()}
     if series:
         (folder / "latency_stages.png").write_bytes(latency_png(series))
         speed["plot"] = "latency_stages.png"
@@ -217,9 +254,14 @@ def run_suite(options: SuiteOptions) -> tuple[dict[str, Any], int]:
         "machine": _machine(),
         "provider": scorer.provider,
         "weights_dir": str(scorer.weights_dir),
-        "model_versions": scorer.model_versions,
-        "thresholds": {"video_review": threshold, "image_review": scorer.image_fusion.review_threshold},
+        "model_versions": scorer.model_versions | {
+            k: v for entry in (documents.get("sets") or {}).values() for k, v in entry["model_versions"].items()
+        },
+        "thresholds": {"video_review": threshold, "image_review": scorer.image_fusion.review_threshold} | {
+            f"document_review.{name}": entry["threshold"] for name, entry in (documents.get("sets") or {}).items()
+        },
         "accuracy": {"sets": sets},
+        "documents": documents,
         "speed": speed,
         "service": service,
         "peer": {"name": options.peer.label, "config": options.peer.to_dict()} if options.peer else None,
@@ -228,11 +270,12 @@ def run_suite(options: SuiteOptions) -> tuple[dict[str, Any], int]:
     }
     code = EXIT_OK
     if options.update_baseline:
-        note = ", ".join(f"{name}: {entry['origin']}" for name, entry in sets.items())
+        all_sets = sets | (documents.get("sets") or {})
+        note = ", ".join(f"{name}: {entry['origin']}" for name, entry in all_sets.items())
         update_baseline(options.baseline_path, options.mode, figures, note=note)
         plot_dir = options.baseline_path.parent / "baseline"
         plot_dir.mkdir(exist_ok=True)
-        for entry in sets.values():
+        for entry in all_sets.values():
             for plot in entry["plots"][:1]:
                 shutil.copy2(folder / plot, plot_dir / plot)
         results["gate"] = {"baseline": display_path(options.baseline_path), "updated": True, "ok": True}
@@ -280,6 +323,12 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a built-in set (repeatable): shared = ../shared/data/faces (its quick subset with "
                              "--quick), generated = made with training.synth; default: both (shared when present, "
                              "generated when the train extra is installed)")
+    parser.add_argument("--no-faces", action="store_true",
+                        help="score no face set (documents and speed only); not with --labels / --set")
+    parser.add_argument("--docs-labels", type=Path, default=None, metavar="LABELS.tsv",
+                        help="ID-document set to score with the doc_forgery model (default: "
+                             "../shared/data/docs/LABELS.tsv, skipped when absent)")
+    parser.add_argument("--no-docs", action="store_true", help="score no document set")
     parser.add_argument("--weights", type=Path, default=None, help="weights folder (default: the shipped weights/)")
     parser.add_argument("--out", type=Path, default=RESULTS_DIR, help="results root (a timestamped folder is added)")
     parser.add_argument("--baseline", type=Path, default=BASELINE_PATH)
@@ -311,9 +360,13 @@ def build_parser() -> argparse.ArgumentParser:
 def options_from_args(args: argparse.Namespace) -> SuiteOptions:
     mode = "quick" if args.quick else "full"
     out_dir = Path(args.out)
+    if args.no_faces and (args.labels or args.named_sets):
+        raise BenchmarkError("--no-faces cannot be combined with --labels or --set", code="USAGE")
+    if args.no_docs and args.docs_labels is not None:
+        raise BenchmarkError("give either --docs-labels or --no-docs, not both", code="USAGE")
     sets = [load_set(Path(path)) for path in args.labels]
     named = list(dict.fromkeys(args.named_sets))
-    if not args.labels and not named:
+    if not args.labels and not named and not args.no_faces:
         named = ["shared", "generated"] if SHARED_LABELS.is_file() else ["generated"]
     for name in named:
         if name == "shared":
@@ -329,8 +382,18 @@ def options_from_args(args: argparse.Namespace) -> SuiteOptions:
                 raise
             _log(f"generated set skipped: {exc.message}")
     if not sets:
-        _log("no labelled set to score: accuracy is skipped")
-    names = [s.name for s in sets]
+        _log("no labelled face set to score: face accuracy is skipped")
+    docs, docs_note = None, None
+    if args.docs_labels is not None:
+        docs = load_document_set(args.docs_labels)
+    elif args.no_docs:
+        pass
+    elif DOCS_LABELS.is_file():
+        docs = load_document_set(DOCS_LABELS)
+    else:
+        docs_note = f"{display_path(DOCS_LABELS)} not found"
+        _log(f"documents skipped: {docs_note}")
+    names = [s.name for s in sets] + ([docs.name] if docs else [])
     if len(set(names)) != len(names):
         raise BenchmarkError(f"labelled sets need distinct names (their folder names): {names}")
     runs = args.speed_runs if args.speed_runs is not None else (5 if args.quick else 9)
@@ -339,6 +402,8 @@ def options_from_args(args: argparse.Namespace) -> SuiteOptions:
     return SuiteOptions(
         mode=mode,
         sets=sets,
+        docs=docs,
+        docs_note=docs_note,
         weights_dir=args.weights,
         peer=peer_from_args(args),
         speed=not args.no_speed,
@@ -359,6 +424,16 @@ def print_outcome(results: dict[str, Any]) -> None:
         for view, m in entry["headline"].items():
             print(f"{name}/{view}: bona fide {m['n_bona_fide']} attacks {m['n_attack']} AUC {m['auc']} "
                   f"EER {m['eer']} BPCER@APCER5% {m['bpcer_at_apcer_5']}")
+    documents = results.get("documents") or {}
+    for name, entry in (documents.get("sets") or {}).items():
+        m = entry["metrics"]
+        apcer = ", ".join(f"{k} {v:.3f}" for k, v in (m.get("apcer") or {}).items() if v is not None)
+        ratio = entry["total_over_decode"]
+        print(f"{name} (documents): bona fide {m['n_bona_fide']} attacks {m['n_attack']} AUC {m['auc']} "
+              f"BPCER {m['bpcer']} APCER [{apcer}] FTA {(m.get('fta') or {}).get('rate')}; total/decode "
+              + ("–" if ratio is None else f"{ratio:.2f}"))
+    if documents.get("skipped"):
+        print(f"documents skipped: {documents['skipped']}")
     attempt = (results.get("speed") or {}).get("attempt")
     if attempt:
         print(f"720p attempt/decode {attempt['attempt_over_decode']:.2f} (decode {attempt['decode_ms_p50']:.0f} ms, "
@@ -374,7 +449,8 @@ def print_outcome(results: dict[str, Any]) -> None:
                   f"tolerance {r['tolerance']:.4g} ({kind}; limit {r['limit']:.4g})")
         verdict = "PASS" if gate.get("ok") else "FAIL"
         print(f"gate {verdict}: {len(gate.get('passed', []))} within tolerance, "
-              f"{len(gate.get('regressions', []))} regressed, {len(gate.get('not_measured', []))} not measured")
+              f"{len(gate.get('regressions', []))} regressed, {len(gate.get('not_measured', []))} not measured, "
+              f"{len(gate.get('new', []))} new (not gated until accepted)")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -93,6 +93,53 @@ def comparison_table(sets: Mapping[str, Any], peer: Mapping[str, Any]) -> list[s
     return _table(header, rows)
 
 
+def document_section(documents: Mapping[str, Any]) -> list[str]:
+    """The ``## ID documents`` section: accuracy at the forgery model's review threshold, per
+    species, latency per stage against a plain decode, the DET plot (or why it was skipped)."""
+    if not documents:
+        return []
+    lines = ["## ID documents", ""]
+    if documents.get("skipped"):
+        return [*lines, f"Not scored: {documents['skipped']}.", ""]
+    for name, entry in (documents.get("sets") or {}).items():
+        m = entry["metrics"]
+        versions = ", ".join(f"{k} {v}" for k, v in entry.get("model_versions", {}).items())
+        lines += [f"`{name}`: {entry['origin']}, {entry['n_files']} files scored in {entry['seconds']:.0f} s with "
+                  f"{versions}, text checks off, at the model's review threshold t = {_fmt(entry['threshold'], 4)} "
+                  "(BPCER 5 % on its calibration set). Failures to acquire (unreadable file, no document found) "
+                  "count as rejects.", ""]
+        fta = m.get("fta") or {}
+        lines += _table(
+            ["set", "bona fide", "attacks", "AUC", "EER", "BPCER", "APCER max", "BPCER@APCER5%", "FTA",
+             "FTA bona fide"],
+            [[name, m.get("n_bona_fide"), m.get("n_attack"), m.get("auc"), m.get("eer"), m.get("bpcer"),
+              m.get("apcer_max"), m.get("bpcer_at_apcer_5"), fta.get("rate"), fta.get("bona_fide_rate")]],
+        )
+        apcer, auc, counts = m.get("apcer") or {}, m.get("auc_per_species") or {}, entry.get("species_n") or {}
+        rows = [[species, counts.get(species), auc.get(species), apcer.get(species)]
+                for species in sorted(set(apcer) | set(auc) | set(counts))]
+        lines += ["", *_table(["species", "n", "AUC vs bona fide", "APCER at threshold"], rows), ""]
+        stages, ratios = entry.get("stages") or {}, entry.get("stages_over_decode") or {}
+        if stages:
+            lines += [f"Latency per document over the {entry['n_timed']} that reached the model (`decode` is a plain "
+                      "decode of the same file, the reference; `total` = intake + doc_forgery):", ""]
+            rows = [[stage, s["n"], _ms(s["p50_ms"]), _ms(s["p90_ms"]), ratios.get(stage)]
+                    for stage, s in stages.items()]
+            lines += [*_table(["stage", "n", "ms p50", "ms p90", "× decode"], rows), ""]
+            ratio = entry.get("total_over_decode")
+            if ratio is not None:
+                lines += [f"**document total/decode {ratio:.2f}** (p50s; gated with at least 50 timed documents).",
+                          ""]
+        for plot in entry.get("plots", []):
+            lines += [f"![DET {name}]({plot})", ""]
+        report = entry.get("report") or {}
+        if report.get("score_hist"):
+            lines += [f"![scores {name}]({report['score_hist']})", ""]
+        if report.get("scores"):
+            lines += [f"Per-file scores: `{report['scores']}`; metrics: `{report.get('metrics')}`.", ""]
+    return lines
+
+
 def write_summary(path: Path, results: Mapping[str, Any]) -> Path:
     """Render ``results`` (the ``results.json`` dict) as Markdown."""
     gate = results.get("gate") or {}
@@ -142,6 +189,7 @@ def write_summary(path: Path, results: Mapping[str, Any]) -> Path:
                   "(AUC, EER, APCER@BPCER5%, BPCER@APCER5%) compare fairly. ms/attempt includes decoding for both.", ""]
         lines += comparison_table(sets, peer)
         lines.append("")
+    lines += document_section(results.get("documents") or {})
 
     speed = results.get("speed") or {}
     if speed:

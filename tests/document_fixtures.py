@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -49,3 +51,36 @@ def png_bytes(image: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(image).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+# A calibration that leaves the forgery log-odds as they are, with round thresholds.
+TEST_CALIBRATION = {
+    "features": ["forgery_logit"],
+    "mean": [0.0],
+    "std": [1.0],
+    "coef": [1.0],
+    "intercept": 0.0,
+    "thresholds": {"bpcer_1": 0.9, "bpcer_5": 0.7},
+}
+
+
+def add_untrained_doc_model(folder: Path) -> dict:
+    """Export an untrained (seeded) doc_forgery model into ``folder`` and add it to the
+    folder's manifest (created when absent); returns its manifest entry. Needs torch."""
+    import torch
+
+    from training.documents.pipeline import MODEL, manifest_extra
+    from training.export import export_entry
+    from training.models.registry import create_model
+
+    torch.manual_seed(0)
+    model = create_model(MODEL, width=8).eval()
+    entry = export_entry(
+        model, MODEL, folder, version="test", kind="document_forgery", training_data={}, metrics={},
+        extra=manifest_extra(TEST_CALIBRATION),
+    )
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text()) if path.exists() else {"schema": 1, "models": {}}
+    manifest["models"][MODEL] = entry
+    path.write_text(json.dumps(manifest, indent=2))
+    return entry

@@ -73,21 +73,27 @@ def check_text_lines(lines: Sequence[str], *, today: date | None = None) -> Rule
 
 
 def _cross_check(mrz: Any, printed: Sequence[str], id_numbers: Sequence[str]) -> list[str]:
-    """Fields that the MRZ states and the printed page does not repeat."""
+    """Fields that the MRZ states and the printed page contradicts.
+
+    A side may carry the MRZ without the printed fields (the back of a TD1 card), so a field
+    counts as contradicted only when the page repeats at least one other MRZ field: then it
+    is the data page, and a missing number or name there means it was retyped.
+    """
     text = " ".join(printed).upper()
     compact = re.sub(r"[^A-Z0-9]", "", text)
     words = set(_WORD.findall(text))
-    mismatches = []
+    found: dict[str, bool] = {}
     number = mrz.document_number.replace("<", "")
-    if len(number) >= 5 and number not in compact:
-        mismatches.append("document_number")
+    if len(number) >= 5:
+        found["document_number"] = number in compact
     surname_parts = [p for p in mrz.surname.replace("<", " ").split() if len(p) >= 3]
-    if surname_parts and not any(p in words or p in compact for p in surname_parts):
-        mismatches.append("surname")
+    if surname_parts:
+        found["surname"] = any(p in words or p in compact for p in surname_parts)
+    mismatches = [name for name, ok in found.items() if not ok] if any(found.values()) else []
     if mrz.birth_date is not None:
-        for number in id_numbers:
+        for id_number in id_numbers:
             try:
-                if parse_cn_id(number).birth_date != mrz.birth_date:
+                if parse_cn_id(id_number).birth_date != mrz.birth_date:
                     mismatches.append("birth_date")
                     break
             except DocumentInputError:  # an unparseable number already gave its own reason

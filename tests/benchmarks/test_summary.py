@@ -78,3 +78,39 @@ def test_plots_are_png() -> None:
     assert det_png(records, threshold=0.5, title="t")[:4] == b"\x89PNG"
     png = latency_png({"720p clip": {"decode": 100.0, "face": 300.0}, "set": {"decode": 50.0, "clip_net": 9.0}})
     assert png[:4] == b"\x89PNG"
+
+
+def _documents() -> dict:
+    metrics = {"n_bona_fide": 38, "n_attack": 64, "auc": 0.874, "eer": 0.2, "bpcer": 0.053, "apcer_max": 0.5,
+               "bpcer_at_apcer_5": 0.6, "apcer": {"photocopy": 0.25, "portrait_swap": 0.5},
+               "auc_per_species": {"photocopy": 0.9, "portrait_swap": 0.7},
+               "fta": {"rate": 0.02, "bona_fide_rate": 0.0}}
+    stages = {"decode": {"n": 90, "p50_ms": 4.0, "p90_ms": 9.0}, "total": {"n": 90, "p50_ms": 100.0, "p90_ms": 150.0}}
+    return {"sets": {"docs": {
+        "origin": "../shared/data/docs/LABELS.tsv", "n_files": 102, "seconds": 11.0, "threshold": 0.5161,
+        "model_versions": {"doc_forgery": "0.1.0"}, "metrics": metrics,
+        "species_n": {"photocopy": 60, "portrait_swap": 2},
+        "stages": stages, "stages_over_decode": {"decode": 1.0, "total": 25.0}, "total_over_decode": 25.0,
+        "n_timed": 90, "plots": ["det_docs_all.png"],
+        "report": {"scores": "report_docs/scores.csv", "metrics": "report_docs/metrics.json",
+                   "score_hist": "report_docs/score_hist.png"},
+    }}}
+
+
+def test_summary_document_section(tmp_path: Path) -> None:
+    results = _results({"baseline": "b.json", "ok": True, "passed": [], "regressions": [], "not_measured": [],
+                        "new": ["accuracy.docs.all.auc"]})
+    results["documents"] = _documents()
+    text = write_summary(tmp_path / "summary.md", results).read_text()
+    assert text.index("## ID documents") < text.index("## Speed")
+    assert "1 new)" in text and "doc_forgery 0.1.0" in text and "t = 0.5161" in text
+    assert "| docs | 38 | 64 | 0.874 | 0.200 | 0.053 | 0.500 | 0.600 | 0.020 | 0.000 |" in text
+    assert "| portrait_swap | 2 | 0.700 | 0.500 |" in text and "| photocopy | 60 | 0.900 | 0.250 |" in text
+    assert "| total | 90 | 100.0 | 150.0 | 25.000 |" in text and "**document total/decode 25.00**" in text
+    assert "![DET docs](det_docs_all.png)" in text and "![scores docs](report_docs/score_hist.png)" in text
+
+    results["documents"] = {"skipped": "weights/manifest.json has no doc_forgery model"}
+    text = write_summary(tmp_path / "summary.md", results).read_text()
+    assert "## ID documents\n\nNot scored: weights/manifest.json has no doc_forgery model." in text
+    results["documents"] = {}
+    assert "ID documents" not in write_summary(tmp_path / "summary.md", results).read_text()

@@ -32,6 +32,12 @@ def test_retyped_surname_contradicts_the_mrz() -> None:
     assert report.fields["mismatched_fields"] == ["surname"]
 
 
+def test_a_side_with_the_mrz_but_no_printed_fields_is_not_a_mismatch() -> None:
+    # The back of a TD1 card: the MRZ, and printed text that repeats none of its fields.
+    report = check_text_lines(["Height 1.70", "Authority CITY HALL", *MRZ], today=BEFORE_EXPIRY)
+    assert report.reasons == []
+
+
 def test_changed_mrz_digit_and_expiry_are_reasons() -> None:
     tampered = [MRZ[0], MRZ[1].replace("7408122", "7408132")]
     report = check_text_lines(["ERIKSSON L898902C3", *tampered], today=date(2020, 1, 1))

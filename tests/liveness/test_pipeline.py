@@ -141,3 +141,26 @@ def test_cuda_request_falls_back_to_cpu_without_a_gpu(monkeypatch: pytest.Monkey
 
 def test_scorer_reports_its_provider(scorer: Scorer) -> None:
     assert scorer.provider == CPU
+
+
+def test_documents_are_checked_when_the_manifest_ships_the_model(weights: Path, tmp_path: Path) -> None:
+    from liveness.documents.reasons import DOC_UNREADABLE
+    from tests.document_fixtures import TILTED, add_untrained_doc_model, make_card, make_scene, png_bytes
+
+    folder = tmp_path / "weights"
+    shutil.copytree(weights, folder)
+    add_untrained_doc_model(folder)
+    scorer = Scorer(weights_dir=folder, device="cpu", document_ocr=False)
+    scorer.warmup()
+    front = png_bytes(make_scene(make_card(), TILTED))
+    result = scorer.score_documents(front, b"%PDF-1.4\n%%EOF\n")
+    assert result.documents["front"]["forgery_score"] is not None
+    assert result.documents["back"]["reasons"] == [DOC_UNREADABLE]
+    assert result.decision == "reject" and DOC_UNREADABLE in result.reasons
+    assert result.model_versions == {"doc_forgery": "test"}
+
+
+def test_documents_without_their_model_are_a_model_error(scorer: Scorer) -> None:
+    assert scorer.documents is None
+    with pytest.raises(ModelError, match="doc_forgery"):
+        scorer.score_documents(b"image", None)

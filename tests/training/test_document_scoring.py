@@ -9,36 +9,17 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from liveness.cli import main
 from liveness.documents import reasons as R
 from liveness.documents.scorer import DocumentScorer, documents_attempt
-from tests.document_fixtures import TILTED, make_card, make_scene, png_bytes
-from training.documents.pipeline import MODEL, _extra
-from training.export import export_entry
-from training.models.registry import create_model
-
-CALIBRATION = {
-    "features": ["forgery_logit"],
-    "mean": [0.0],
-    "std": [1.0],
-    "coef": [1.0],
-    "intercept": 0.0,
-    "thresholds": {"bpcer_1": 0.9, "bpcer_5": 0.7},
-}
+from tests.document_fixtures import TILTED, add_untrained_doc_model, make_card, make_scene, png_bytes
 
 
 @pytest.fixture(scope="module")
 def doc_weights(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("doc_weights")
-    torch.manual_seed(0)
-    model = create_model(MODEL, width=8).eval()
-    entry = export_entry(
-        model, MODEL, folder, version="test", kind="document_forgery", training_data={}, metrics={},
-        extra=_extra(CALIBRATION),
-    )
-    (folder / "manifest.json").write_text(json.dumps({"schema": 1, "models": {MODEL: entry}}))
+    add_untrained_doc_model(folder)
     return folder
 
 

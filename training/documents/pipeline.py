@@ -103,12 +103,12 @@ def evaluate_dev(docs_dir: Path, weights_dir: Path, out_dir: Path) -> dict[str, 
 def _stage(run_dir: Path, model: torch.nn.Module, calibration: dict[str, Any], **entry_args: Any) -> Path:
     staged = run_dir / "weights"
     staged.mkdir(parents=True, exist_ok=True)
-    entry = export_entry(model, MODEL, staged, kind="document_forgery", **entry_args, extra=_extra(calibration))
+    entry = export_entry(model, MODEL, staged, kind="document_forgery", **entry_args, extra=manifest_extra(calibration))
     (staged / "manifest.json").write_text(json.dumps({"schema": 1, "models": {MODEL: entry}}, indent=2))
     return staged
 
 
-def _extra(calibration: dict[str, Any]) -> dict[str, Any]:
+def manifest_extra(calibration: dict[str, Any]) -> dict[str, Any]:
     return {
         "calibration": calibration,
         "outputs": {
@@ -212,7 +212,7 @@ def ship_document_run(run_dir: Path, weights_dir: Path | None = None, *, version
         kind="document_forgery",
         training_data=result["training_data"],
         metrics=metrics,
-        extra=_extra(result["calibration"]),
+        extra=manifest_extra(result["calibration"]),
     )
     update_manifest(weights_dir, {MODEL: entry})
     write_document_model_card(weights_dir / CARD_NAME, result, version=version)
