@@ -43,7 +43,7 @@ class SetResult:
     seconds: float = 0.0
 
 
-def _record(row: Any) -> dict[str, Any]:
+def record_for(row: Any) -> dict[str, Any]:
     return {
         "path": str(row.path),
         "label": row.label,
@@ -66,7 +66,7 @@ def score_set(
     records, peer_records = [], []
     start = time.perf_counter()
     for row in tqdm(labelled.rows, desc=labelled.name, unit="file", disable=not progress):
-        base = _record(row)
+        base = record_for(row)
         try:
             t0 = time.perf_counter()
             frames = load_media(row.path, limits=scorer.limits, sampling=scorer.sampling)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from benchmarks.accuracy import stage_summary
+from benchmarks.accuracy import record_for, stage_summary
 from benchmarks.common import (
     ACCURACY_RULES,
     REPO_ROOT,
@@ -109,14 +109,9 @@ def missing_document_model(weights_dir: Path | None) -> str | None:
 
 
 def _record(row: LabelRow) -> dict[str, Any]:
-    return {
-        "path": str(row.path),
-        "label": row.label,
-        "species": row.species,
-        "source": row.source or "",
-        "subject": row.subject or "",
-        "doc_type": row.extra.get("doc_type", ""),
-    }
+    # The face sets' record, with the document type in place of the medium.
+    record = {k: v for k, v in record_for(row).items() if k != "video"}
+    return record | {"doc_type": row.extra.get("doc_type", "")}
 
 
 def _plain_decode_ms(path: Path, scorer: Any) -> float | None:
