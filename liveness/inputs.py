@@ -1,4 +1,4 @@
-"""Model inputs of one attempt: aligned crops for each model and the motion features.
+"""Model inputs of one attempt: aligned crops for each model, motion and texture features.
 
 Training builds its data with this same function, so what a model saw in training is what it
 sees in production.
@@ -13,6 +13,7 @@ import numpy as np
 from liveness.faces import align_faces
 from liveness.models.manifest import InputSpec
 from liveness.motion import motion_features
+from liveness.texture import texture_features
 from liveness.types import FaceTrack, Frames
 
 FRAME_CROPS_PER_ATTEMPT = 8
@@ -21,11 +22,13 @@ FRAME_CROPS_PER_ATTEMPT = 8
 @dataclass(frozen=True)
 class ModelInputs:
     """``frame_crops`` (K, S, S, 3) for the per-frame model, ``clip_crops`` (N, s, s, 3) for the
-    temporal model (every tracked frame, in order), ``motion`` (F,) hand features; uint8 crops."""
+    temporal model (every tracked frame, in order), ``motion`` (F,) hand features (empty for
+    fewer than 3 frames), ``texture`` (T,) native-resolution skin statistics; uint8 crops."""
 
     frame_crops: np.ndarray
     clip_crops: np.ndarray
     motion: np.ndarray
+    texture: np.ndarray
 
 
 def evenly_spaced(n: int, k: int) -> np.ndarray:
@@ -51,7 +54,8 @@ def build_inputs(frames: Frames, track: FaceTrack, *, frame_spec: InputSpec, cli
     else:
         clip_crops = np.zeros((0, *clip_spec.size, 3), np.uint8)
         motion = np.zeros(0, np.float32)
-    return ModelInputs(frame_crops=frame_crops, clip_crops=clip_crops, motion=motion)
+    texture = texture_features(frames.images, track)
+    return ModelInputs(frame_crops=frame_crops, clip_crops=clip_crops, motion=motion, texture=texture)
 
 
 def clip_windows(n: int, length: int, *, max_windows: int = 2) -> list[np.ndarray]:

@@ -24,12 +24,15 @@ from liveness.models.manifest import WEIGHTS_DIR, LoadedModel, load_model, read_
 from liveness.models.runner import DirectRunner, ModelRunner
 from liveness.motion import FEATURE_NAMES
 from liveness.result import LOW_QUALITY, MULTIPLE_FACES, AttemptResult
-from liveness.scoring.fusion import LogisticFusion, attack_reason, softmax, spoof_logit
-from liveness.types import Frames
+from liveness.scoring.fusion import CLASSES, LogisticFusion, attack_reason, softmax, spoof_logit
+from liveness.texture import TEXTURE_NAMES
+from liveness.types import FaceTrack, Frames
 
 MediaSource = str | Path | bytes | Sequence[str | Path | bytes]
 FRAME_MODEL = "frame_cnn"
 CLIP_MODEL = "clip_net"
+FRAME_SPOOF_LOGIT = "frame_spoof_logit"
+CLIP_SPOOF_LOGIT = "clip_spoof_logit"
 
 
 class Scorer:
@@ -62,6 +65,11 @@ class Scorer:
             raise ModelError(f"the manifest in {self.weights_dir} has no trained fusion; run `liveness export`")
         self.video_fusion = LogisticFusion.from_dict(manifest["fusion"]["video"])
         self.image_fusion = LogisticFusion.from_dict(manifest["fusion"]["image"])
+        for fusion in (self.video_fusion, self.image_fusion):
+            unknown = sorted(set(fusion.features) - set(FUSION_INPUTS))
+            if unknown:
+                # A missing value would silently count as 0 and shift every score.
+                raise ModelError(f"the fusion in {self.weights_dir} needs inputs this runtime does not make: {unknown}")
         self.frame_model: LoadedModel = load_model(
             FRAME_MODEL, weights_dir=self.weights_dir, device=device, threads=threads
         )
@@ -149,25 +157,8 @@ class Scorer:
             )
         timings["face"] = (time.perf_counter() - t) * 1000
 
-        t = time.perf_counter()
-        inputs = build_inputs(frames, track, frame_spec=self.frame_model.spec, clip_spec=self.clip_model.spec)
-        timings["crops"] = (time.perf_counter() - t) * 1000
-
-        t = time.perf_counter()
-        frame_probs = softmax(self.runner.run(self.frame_model, self.frame_model.spec.normalize(inputs.frame_crops)))
-        timings[FRAME_MODEL] = (time.perf_counter() - t) * 1000
-        values: dict[str, float] = {"frame_spoof_logit": float(spoof_logit(frame_probs).mean())}
-        class_probs = frame_probs.mean(axis=0)
-        video = frames.kind != "image" and len(inputs.clip_crops) >= 3
-        if video:
-            t = time.perf_counter()
-            windows = clip_windows(len(inputs.clip_crops), self.clip_model.spec.frames)
-            clips = np.stack([self.clip_model.spec.normalize(inputs.clip_crops[w]) for w in windows])
-            clip_probs = softmax(self.runner.run(self.clip_model, clips))
-            timings[CLIP_MODEL] = (time.perf_counter() - t) * 1000
-            values["clip_spoof_logit"] = float(spoof_logit(clip_probs).mean())
-            values.update(zip(FEATURE_NAMES, map(float, inputs.motion), strict=True))
-            class_probs = 0.5 * class_probs + 0.5 * clip_probs.mean(axis=0)
+        values, class_probs = self._feature_values(frames, track, timings)
+        video = CLIP_SPOOF_LOGIT in values
         fusion = self.video_fusion if video else self.image_fusion
         spoof_score = fusion.score(values)
         decision = fusion.decide(spoof_score)
@@ -178,9 +169,9 @@ class Scorer:
         if LOW_QUALITY in track.reasons:
             reasons.append(LOW_QUALITY)
             decision = "review" if decision == "pass" else decision
-        scores = {"frame_cnn": _prob(values["frame_spoof_logit"])}
+        scores = {"frame_cnn": _prob(values[FRAME_SPOOF_LOGIT])}
         if video:
-            scores["clip_net"] = _prob(values["clip_spoof_logit"])
+            scores["clip_net"] = _prob(values[CLIP_SPOOF_LOGIT])
         timings["total"] = sum(timings.values())
         return AttemptResult(
             media=name,
@@ -192,12 +183,75 @@ class Scorer:
             timings_ms=timings,
         )
 
+    def _feature_values(
+        self, frames: Frames, track: FaceTrack, timings: dict[str, float]
+    ) -> tuple[dict[str, float], np.ndarray]:
+        """Every value a fusion may use (model log-odds, class probabilities, motion and
+        texture features), and the mean class probabilities that name the attack species.
+        Clip values are present only for videos with at least 3 tracked frames."""
+        t = time.perf_counter()
+        inputs = build_inputs(frames, track, frame_spec=self.frame_model.spec, clip_spec=self.clip_model.spec)
+        timings["crops"] = (time.perf_counter() - t) * 1000
+
+        t = time.perf_counter()
+        frame_probs = softmax(self.runner.run(self.frame_model, self.frame_model.spec.normalize(inputs.frame_crops)))
+        timings[FRAME_MODEL] = (time.perf_counter() - t) * 1000
+        values: dict[str, float] = {FRAME_SPOOF_LOGIT: float(spoof_logit(frame_probs).mean())}
+        values.update(class_probability_values("frame", frame_probs))
+        values.update(zip(TEXTURE_NAMES, map(float, inputs.texture), strict=True))
+        class_probs = frame_probs.mean(axis=0)
+        if frames.kind != "image" and len(inputs.clip_crops) >= 3:
+            t = time.perf_counter()
+            windows = clip_windows(len(inputs.clip_crops), self.clip_model.spec.frames)
+            clips = np.stack([self.clip_model.spec.normalize(inputs.clip_crops[w]) for w in windows])
+            clip_probs = softmax(self.runner.run(self.clip_model, clips))
+            timings[CLIP_MODEL] = (time.perf_counter() - t) * 1000
+            values[CLIP_SPOOF_LOGIT] = float(spoof_logit(clip_probs).mean())
+            values.update(class_probability_values("clip", clip_probs))
+            values.update(zip(FEATURE_NAMES, map(float, inputs.motion), strict=True))
+            class_probs = 0.5 * class_probs + 0.5 * clip_probs.mean(axis=0)
+        return values, class_probs
+
+    def attempt_features(self, media: MediaSource) -> dict[str, float] | None:
+        """The fusion's input values for one attempt (None when no face is tracked); what
+        ``training/`` fits a fusion on, computed exactly as ``score`` computes them."""
+        frames = load_media(
+            media if not isinstance(media, Sequence) or isinstance(media, (str, bytes)) else list(media),
+            limits=self.limits,
+            sampling=self.sampling,
+        )
+        try:
+            track = track_face(frames, detector=self.detector, landmarker=self.landmarker)
+        except FaceError:
+            return None
+        return self._feature_values(frames, track, {})[0]
+
     def describe(self) -> dict[str, Any]:
         return {
             "provider": self.provider,
             "models": self.model_versions,
             "frame_crops_per_attempt": FRAME_CROPS_PER_ATTEMPT,
         }
+
+
+def class_probability_names(model: str) -> tuple[str, ...]:
+    return tuple(f"{model}_p_{name}" for name in CLASSES)
+
+
+def class_probability_values(model: str, probs: np.ndarray) -> dict[str, float]:
+    """Mean class probabilities of one model as fusion values, e.g. ``clip_p_animated_photo``."""
+    return dict(zip(class_probability_names(model), map(float, probs.mean(axis=0)), strict=True))
+
+
+# Every value ``Scorer`` computes for a fusion (what a manifest's fusion may list).
+FUSION_INPUTS: tuple[str, ...] = (
+    FRAME_SPOOF_LOGIT,
+    CLIP_SPOOF_LOGIT,
+    *class_probability_names("frame"),
+    *class_probability_names("clip"),
+    *FEATURE_NAMES,
+    *TEXTURE_NAMES,
+)
 
 
 def _prob(logit: float) -> float:

@@ -3,8 +3,9 @@
 A folder with a LABELS.tsv (``path label species subject source note``) is all it needs.
 Splits are by *person* (``subject`` with numbered takes merged), never by file or frame:
 the same person's clips and photos all land on one side. Real attack samples (generators'
-outputs, face swaps) are never trained on: they are the dev set, and every person who
-appears in one is kept out of training so the dev figures are on unseen persons.
+outputs, face swaps) never train the CNNs, and every person who appears in one is kept out of
+CNN training; only the small video fusion sees them, under leave-one-generator-out
+cross-validation (``training.real_fusion``).
 """
 
 from __future__ import annotations

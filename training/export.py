@@ -145,7 +145,6 @@ def export_run(
 ) -> dict[str, Any]:
     """Export a training run's models + fusion into ``weights_dir`` and its manifest."""
     version = version or datetime.now(UTC).strftime("%Y.%m.%d")
-    fusion = json.loads((run_dir / "fusion.json").read_text())
     entries = {}
     for name in ("frame_cnn", "clip_net"):
         model = load_trained(name, run_dir / f"{name}.pt")
@@ -157,6 +156,11 @@ def export_run(
             training_data=training_data or {},
             metrics=(metrics or {}).get(name, {}),
         )
-    fusion_entry = {"version": version, **fusion, "metrics": (metrics or {}).get("fusion", {})}
-    update_manifest(weights_dir, entries, fusion_entry)
+    update_manifest(weights_dir, entries, fusion_entry(run_dir, version=version, metrics=metrics))
     return entries
+
+
+def fusion_entry(run_dir: Path, *, version: str, metrics: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The manifest's "fusion" block from a run's ``fusion.json``."""
+    fusion = json.loads((run_dir / "fusion.json").read_text())
+    return {"version": version, **fusion, "metrics": (metrics or {}).get("fusion", {})}

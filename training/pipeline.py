@@ -1,9 +1,10 @@
 """``liveness train`` and ``liveness export``: the one command that makes the shipped models.
 
 train: catalog (split by person) → build samples (synthesis + runtime preprocessing) →
-train frame_cnn and clip_net → fit fusion on val persons → export ONNX into the run's own
-weights folder → score the held-out persons' real files (incl. every real attack sample,
-never trained on) with the runtime → metrics, DET curve, model card.
+train frame_cnn and clip_net (synthetic attacks only) → export ONNX into the run's own
+weights folder → fit the video fusion on the real clips, measured by leave-one-generator-out
+cross-validation (``training.real_fusion``) → score the held-out persons' real images with the
+runtime → metrics, DET curves, model card.
 export: re-export the run into ``weights/`` (parity checked again) and ship its model card.
 """
 
@@ -17,11 +18,13 @@ from typing import Any
 
 from liveness.evaluation import metrics_for, score_rows
 from liveness.models.manifest import WEIGHTS_DIR, read_manifest
+from liveness.scoring.fusion import LogisticFusion
 from liveness.scoring.labels import LabelRow
 from training.build import build
 from training.catalog import Item, load_catalog, summary
-from training.export import export_run
+from training.export import export_run, fusion_entry, update_manifest
 from training.model_card import write_model_card
+from training.real_fusion import RealClip, clip_records, extract_clips, fit_real_fusion
 from training.train import TrainConfig, train
 
 
@@ -38,18 +41,24 @@ def _subset_metrics(records: list[dict[str, Any]], keep: Any, threshold: float) 
     return metrics_for(chosen, threshold=threshold)
 
 
-def evaluate_run(items: list[Item], weights_dir: Path, out_dir: Path) -> dict[str, Any]:
-    """Score the test persons' real files with the runtime on ``weights_dir``."""
+def evaluate_run(
+    items: list[Item], weights_dir: Path, out_dir: Path, *, video_records: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Score the test persons' real files with the runtime on ``weights_dir``.
+
+    ``video_records``: out-of-fold video scores from the real-clip fusion fit; when given,
+    they replace the runtime's video scores (whose fusion was fitted on those very clips).
+    """
     from liveness.pipeline import Scorer
     from liveness.scoring.report import write_report
 
     scorer = Scorer(weights_dir=weights_dir)
-    test = [it for it in items if it.split == "test"]
+    test = [it for it in items if it.split == "test" and not (video_records is not None and it.is_video)]
     records = score_rows(_rows(test), lambda p: scorer.score(p, name=p))
     video_threshold = scorer.video_fusion.review_threshold
     image_threshold = scorer.image_fusion.review_threshold
     is_video = {str(it.path): it.is_video for it in test}
-    videos = [r for r in records if is_video[r["path"]]]
+    videos = video_records if video_records is not None else [r for r in records if is_video[r["path"]]]
     images = [r for r in records if not is_video[r["path"]]]
     results: dict[str, Any] = {
         "video": metrics_for(videos, threshold=video_threshold) if videos else None,
@@ -71,8 +80,41 @@ def evaluate_run(items: list[Item], weights_dir: Path, out_dir: Path) -> dict[st
         write_report(out_dir / "report_video", videos, results["video"], title="held-out persons: videos")
     if images and results["image"]:
         write_report(out_dir / "report_image", images, results["image"], title="held-out persons: images")
-    (out_dir / "test_scores.json").write_text(json.dumps(records, indent=2, default=str))
+    all_records = records + (video_records or [])
+    (out_dir / "test_scores.json").write_text(json.dumps(all_records, indent=2, default=str))
     return results
+
+
+def synthetic_fusion_metrics(clips: list[RealClip], fusion: LogisticFusion, paths: set[str]) -> dict[str, Any]:
+    """What the fusion fitted on synthetic validation clips scores on the same real clips:
+    the before/after comparison for the model card."""
+    chosen = [c for c in clips if c.path in paths]
+    records = clip_records(chosen, [fusion.score(c.values) for c in chosen])
+    return {
+        key: _subset_metrics(records, keep, fusion.review_threshold)
+        for key, keep in (
+            ("animated_photo_vs_live_video", lambda r: r["label"] == "bona_fide" or r["species"] == "animated_photo"),
+            ("face_swap_vs_live_video", lambda r: r["label"] == "bona_fide" or r["species"] == "face_swap"),
+        )
+    }
+
+
+def refit_video_fusion(items: list[Item], run_dir: Path, staged: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Replace the run's synthetic-validation video fusion by one fitted on the real clips
+    (``training.real_fusion``); returns its cross-validated metrics and out-of-fold records."""
+    clips = extract_clips(items, staged)
+    fusion, metrics, records = fit_real_fusion(clips)
+    path = run_dir / "fusion.json"
+    fusions = json.loads(path.read_text())
+    fusions["video_synthetic"] = fusions.get("video_synthetic", fusions["video"])
+    metrics["synthetic_fusion_same_clips"] = synthetic_fusion_metrics(
+        clips, LogisticFusion.from_dict(fusions["video_synthetic"]), {r["path"] for r in records}
+    )
+    fusions["video"] = fusion.to_dict()
+    path.write_text(json.dumps(fusions, indent=2))
+    update_manifest(staged, {}, fusion_entry(run_dir, version="run"))
+    (run_dir / "real_cv.json").write_text(json.dumps({"metrics": metrics, "records": records}, indent=2, default=str))
+    return metrics, records
 
 
 def _stage_weights(run_dir: Path) -> Path:
@@ -129,17 +171,20 @@ def run_training(
         "synthetic_samples": train_summary["samples"],
         "seed": seed,
         "scale": scale,
-        "real_attack_samples_used_for_training": "none except sources marked training-pool-only "
-        "(LivenessDectectionForFaceSpoofingAttack replay photos)",
+        "real_attack_samples_used_for_training": "CNNs: none except sources marked training-pool-only "
+        "(LivenessDectectionForFaceSpoofingAttack replay photos); video fusion (a 16-input logistic regression): "
+        "every real video, with figures from leave-one-generator-out / person-fold cross-validation",
     }
     staged = _stage_weights(out_dir)
     export_run(out_dir, staged, version="run", training_data=training_data)
-    test_metrics = evaluate_run(items, staged, out_dir)
+    real_cv, video_records = refit_video_fusion(items, out_dir, staged)
+    test_metrics = evaluate_run(items, staged, out_dir, video_records=video_records)
     result = {
         "minutes": {"build": (t_build - t0) / 60, "train_and_eval": (time.time() - t_build) / 60},
         "train": train_summary,
         "training_data": training_data,
         "test": test_metrics,
+        "real_cv": real_cv,
         "test_metrics_summary": _headline(test_metrics),
     }
     (out_dir / "metrics.json").write_text(json.dumps(result, indent=2, default=str))

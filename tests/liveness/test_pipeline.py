@@ -164,3 +164,30 @@ def test_documents_without_their_model_are_a_model_error(scorer: Scorer) -> None
     assert scorer.documents is None
     with pytest.raises(ModelError, match="doc_forgery"):
         scorer.score_documents(b"image", None)
+
+
+def test_attempt_features_make_every_input_the_real_fusion_uses(scorer: Scorer, tmp_path: Path) -> None:
+    from training.real_fusion import REAL_FUSION_FEATURES
+
+    clip = write_video(moving_portrait_frames(40), tmp_path / "f.mp4")
+    values = scorer.attempt_features(clip)
+    assert values is not None
+    assert set(REAL_FUSION_FEATURES) <= set(values)
+    assert all(np.isfinite(v) for v in values.values())
+    probs = [values[f"clip_p_{c}"] for c in ("bona_fide", "animated_photo", "replay", "print", "face_swap")]
+    assert abs(sum(probs) - 1.0) < 1e-4
+
+
+def test_attempt_features_are_none_without_a_face(scorer: Scorer, tmp_path: Path) -> None:
+    dark = write_video([np.full((200, 200, 3), 40, np.uint8)] * 12, tmp_path / "dark.mp4")
+    assert scorer.attempt_features(dark) is None
+
+
+def test_a_fusion_needing_unknown_inputs_is_refused(weights: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "w"
+    shutil.copytree(weights, copy)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["fusion"]["video"]["features"][0] = "pulse_snr"
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="pulse_snr"):
+        Scorer(weights_dir=copy)

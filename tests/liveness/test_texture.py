@@ -1,0 +1,58 @@
+"""Native-resolution skin texture statistics: sharper skin must read as more fine detail."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from liveness.texture import TEXTURE_NAMES, patch_statistics, skin_patch, texture_features
+from liveness.types import FaceTrack
+
+
+def _track(n: int, box: tuple[float, float, float, float]) -> FaceTrack:
+    return FaceTrack(
+        frame_indices=np.arange(n),
+        boxes=np.tile(np.array(box, np.float64), (n, 1)),
+        landmarks=np.zeros((n, 468, 3)),
+        scores=np.ones(n),
+    )
+
+
+def _grain_frames(n: int, *, blur: bool) -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    frames = []
+    for _ in range(n):
+        image = rng.normal(128, 30, (240, 240, 3)).clip(0, 255).astype(np.uint8)
+        if blur:
+            # What a generator's 256 px face looks like once upscaled into the frame.
+            image = cv2.resize(cv2.resize(image, (80, 80), interpolation=cv2.INTER_AREA), (240, 240))
+        frames.append(image)
+    return frames
+
+
+def test_upscaled_skin_has_less_fine_detail_than_camera_grain() -> None:
+    track = _track(4, (20, 20, 220, 220))
+    sharp = dict(zip(TEXTURE_NAMES, texture_features(_grain_frames(4, blur=False), track), strict=True))
+    soft = dict(zip(TEXTURE_NAMES, texture_features(_grain_frames(4, blur=True), track), strict=True))
+    assert sharp["face_hf_high"] > soft["face_hf_high"] + 1.0
+    assert sharp["face_laplacian_norm"] > soft["face_laplacian_norm"]
+    assert sharp["face_median_residual"] > soft["face_median_residual"]
+
+
+def test_statistics_do_not_depend_on_brightness_scale() -> None:
+    patch = np.random.default_rng(1).normal(100, 20, (64, 64)).astype(np.float32)
+    a, b = patch_statistics(patch), patch_statistics(patch * 1.5)
+    # Ratios are scale-free; only the median residual (a level) moves, by log(1.5).
+    np.testing.assert_allclose(a[:3], b[:3], atol=1e-3)
+
+
+def test_a_face_too_small_for_a_patch_gives_zeros() -> None:
+    frames = _grain_frames(2, blur=False)
+    assert skin_patch(frames[0], np.array([100.0, 100.0, 110.0, 110.0])) is None
+    features = texture_features(frames, _track(2, (100, 100, 110, 110)))
+    assert features.shape == (len(TEXTURE_NAMES),) and not features.any()
+
+
+def test_no_tracked_frames_gives_zeros() -> None:
+    features = texture_features([], _track(0, (0, 0, 1, 1)))
+    assert features.dtype == np.float32 and not features.any()
