@@ -2,9 +2,11 @@
 
 Each file is decoded once; the decoded frames go to our scorer (exactly what ``Scorer.score``
 does) and, when a peer is given, to the peer, so both see the same frames. Metrics come from
-``liveness.evaluation.metrics_for`` at the manifest's review threshold (BPCER 5 % on
-validation persons), computed for the whole set and for its views: videos, images and the
-held-out persons when the set marks them.
+``liveness.evaluation.metrics_for`` at the manifest's review threshold (BPCER 5 %, see the
+model card), computed for the whole set and for its views: videos, images and the held-out
+persons when the set marks them. The shipped video fusion is fitted on the real clips of
+``../shared/data/faces``, so video figures on that set are in-sample: a regression check, not
+an accuracy claim (the model card has the out-of-fold figures).
 """
 
 from __future__ import annotations

@@ -71,6 +71,18 @@ def _fusion_lines(result: dict[str, Any]) -> list[str]:
     ]
 
 
+def _weakest_generator_line(result: dict[str, Any]) -> list[str]:
+    per_source = ((result.get("real_cv") or {}).get("animated_photo_vs_live_video") or {}).get("per_source") or {}
+    scored = {name: e["auc"] for name, e in per_source.items() if e.get("auc") is not None and e.get("n", 0) >= 3}
+    if not scored:
+        return []
+    weakest = min(scored, key=scored.__getitem__)
+    return [
+        f"- the video fusion learned from {len(per_source)} animated-photo generators; held out, the weakest "
+        f"({weakest}) scores AUC {fmt(scored[weakest])}: a new generator may score as low.",
+    ]
+
+
 def _before_after(real_cv: dict[str, Any]) -> list[str]:
     before = real_cv.get("synthetic_fusion_same_clips") or {}
     rows = []
@@ -158,6 +170,10 @@ def write_model_card(path: Path, result: dict[str, Any], *, version: str | None 
         "- synthetic attacks approximate real generators; new generators may score lower (measure with "
         "`liveness eval`).",
         "- real bona fide clips come from talking-head datasets (studio/interview footage), not phone selfies.",
+        "- the skin texture statistics expect camera grain: a phone's strong denoising or beauty filter smooths "
+        "skin like a generator's decoder and may raise BPCER; measure on your own bona fide captures "
+        "(`liveness eval`) before relying on the thresholds.",
+        *_weakest_generator_line(result),
         "",
     ]
     path.write_text("\n".join(lines))

@@ -216,7 +216,11 @@ def ship_run(run_dir: Path, weights_dir: Path | None = None, *, version: str | N
     weights_dir = weights_dir or WEIGHTS_DIR
     result = json.loads((run_dir / "metrics.json").read_text())
     metrics = {
-        "fusion": {"test": result["test_metrics_summary"]},
+        "fusion": {
+            "test": result["test_metrics_summary"],
+            # Video figures are out of fold (the fusion was fitted on these clips); images held out.
+            "video_scheme": (result.get("real_cv") or {}).get("scheme"),
+        },
         "frame_cnn": {"train_log": result["train"]["log"][-1:]},
         "clip_net": {"train_log": result["train"]["log"][-1:]},
     }

@@ -122,20 +122,42 @@ def align_faces(
     return crops
 
 
+def _reduced_span(
+    matrix: np.ndarray, size: int, shrink: float, *, axis: int, length: int, reduced: int
+) -> tuple[int, int, int, int]:
+    """The frame pixels [p0, p1) a crop can see along one axis, snapped to the cells
+    [k0, k1) of the whole frame's area reduction to ``reduced`` pixels, so reducing only that
+    region samples (to a fraction of a source pixel) what reducing the whole frame would."""
+    inverse = cv2.invertAffineTransform(matrix)
+    corners = np.array([[0, 0, 1], [size, 0, 1], [0, size, 1], [size, size, 1]], np.float64) @ inverse.T
+    cell = length / reduced
+    # Rounded so that float noise in the transform (from smoothing) cannot move the span.
+    lo, hi = np.round([corners[:, axis].min() / cell, corners[:, axis].max() / cell], 4)
+    k0 = int(np.clip(np.floor(lo) - 2, 0, reduced))
+    k1 = int(np.clip(np.ceil(hi) + 2, 0, reduced))
+    return round(k0 * cell), min(length, round(k1 * cell)), k0, k1
+
+
 def _warp(frame: np.ndarray, matrix: np.ndarray, size: int, *, shrink: float) -> np.ndarray:
     """``cv2.warpAffine`` that area-averages first when shrinking a lot.
 
     Bilinear warping skips pixels past 2x reduction and aliases fine texture (screen moiré,
     print dots) that the anti-spoofing models look at, so the frame is first reduced with
-    area interpolation to about the crop's scale and the map rescaled to match.
+    area interpolation to about the crop's scale and the map rescaled to match. Only the
+    region the crop sees is reduced: on a 720p frame that is 3x faster.
     """
     if shrink > 1.5:
         height, width = frame.shape[:2]
-        new_w, new_h = max(1, round(width / shrink)), max(1, round(height / shrink))
-        frame = cv2.resize(frame, (new_w, new_h), interpolation=cv2.INTER_AREA)
-        matrix = matrix.copy()
-        matrix[:, 0] *= width / new_w
-        matrix[:, 1] *= height / new_h
+        full_w, full_h = max(1, round(width / shrink)), max(1, round(height / shrink))
+        x0, x1, k0, k1 = _reduced_span(matrix, size, shrink, axis=0, length=width, reduced=full_w)
+        y0, y1, j0, j1 = _reduced_span(matrix, size, shrink, axis=1, length=height, reduced=full_h)
+        if k1 - k0 < 1 or j1 - j0 < 1:  # the crop lies outside the frame: all black
+            return np.zeros((size, size, 3), np.uint8)
+        frame = cv2.resize(frame[y0:y1, x0:x1], (k1 - k0, j1 - j0), interpolation=cv2.INTER_AREA)
+        sx, sy = (x1 - x0) / (k1 - k0), (y1 - y0) / (j1 - j0)
+        matrix = np.column_stack(
+            [matrix[:, 0] * sx, matrix[:, 1] * sy, matrix[:, 2] + matrix[:, 0] * x0 + matrix[:, 1] * y0]
+        )
     return cv2.warpAffine(
         frame,
         matrix,

@@ -378,3 +378,32 @@ def test_dark_face_is_low_quality_not_an_error() -> None:
     dark = track_face(_frames([(image.astype(np.float32) * 0.2).astype(np.uint8)]))
     assert LOW_QUALITY not in normal.reasons
     assert LOW_QUALITY in dark.reasons and dark.quality["brightness"] < 40
+
+
+def _whole_frame_reduction_crop(image: np.ndarray, points: np.ndarray, size: int, scale: float) -> np.ndarray:
+    """The reference the region-only reduction must match: area-reduce the whole frame."""
+    params = face_frames(points[None])
+    matrix = alignment_matrices(params, size=size, scale=scale)[0]
+    shrink = scale * params[0, 2] / size
+    height, width = image.shape[:2]
+    new_w, new_h = round(width / shrink), round(height / shrink)
+    reduced = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_AREA)
+    matrix = matrix.copy()
+    matrix[:, 0] *= width / new_w
+    matrix[:, 1] *= height / new_h
+    return cv2.warpAffine(reduced, matrix, (size, size), flags=cv2.INTER_LINEAR, borderValue=(0, 0, 0))
+
+
+@pytest.mark.parametrize(("centre", "side"), [((640, 360), 300), ((90, 80), 260), ((1200, 650), 320)])
+def test_reducing_only_the_cropped_region_matches_reducing_the_whole_frame(
+    centre: tuple[int, int], side: int
+) -> None:
+    # Fine texture everywhere (what the region choice could alias) on a 720p frame; faces in
+    # the middle and hanging over the edges (black outside the frame in both).
+    rng = np.random.default_rng(3)
+    image = cv2.GaussianBlur(rng.integers(0, 255, (720, 1280, 3), dtype=np.uint8), (3, 3), 0)
+    points = _synthetic_landmarks(centre=centre, side=side, angle=np.deg2rad(12))
+    for size, scale in ((64, 1.5), (128, 2.7)):
+        ours = align_faces([image], points[None], size=size, scale=scale, smoothing=0)[0].astype(int)
+        reference = _whole_frame_reduction_crop(image, points, size, scale).astype(int)
+        assert np.abs(ours - reference).mean() < 1.0
