@@ -231,6 +231,11 @@ class MicroBatcher:
         for queue in queues:
             queue.close()
 
+    def reopen(self) -> None:
+        """Accept calls again after ``close`` (a new app lifespan); workers start on demand."""
+        with self._lock:
+            self._closed = False
+
     # -- worker side ---------------------------------------------------------------
 
     def run_group(self, model: LoadedModel, group: list[_Pending]) -> None:

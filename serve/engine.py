@@ -130,6 +130,8 @@ class ScoringEngine:
         """Build (unless injected) and warm up the scorer in a background thread."""
         if self._closed:  # the app's lifespan runs again (tests, embedded servers): a new pool
             self._executor = self._new_executor()
+            if self.batcher is not None:
+                self.batcher.reopen()
             self._closed = False
         self._loader = threading.Thread(target=self._load, name="scorer-loader", daemon=True)
         self._loader.start()

@@ -145,6 +145,14 @@ def test_close_fails_waiting_callers_and_refuses_new_ones(batcher) -> None:
         b.run(model, rows(0.5))
 
 
+def test_a_reopened_batcher_runs_again(batcher) -> None:
+    b = batcher(max_batch_size=8, max_wait_ms=1)
+    model = FakeModel()
+    b.close()
+    b.reopen()  # what a second app lifespan does
+    assert b.run(model, rows(0.5)).shape == (1, 2)
+
+
 def test_empty_batch_passes_through(batcher) -> None:
     b = batcher()
     assert b.run(FakeModel(), np.zeros((0, FEATURES), np.float32)).shape == (0, 2)

@@ -145,3 +145,15 @@ def test_settings_refuse_weak_or_missing_keys(monkeypatch: pytest.MonkeyPatch) -
         Settings(api_keys="short")
     with pytest.raises(ValidationError):
         Settings(require_api_keys=True)
+
+
+def test_a_second_lifespan_of_the_same_app_scores_again(make_client: ClientFactory) -> None:
+    # Embedded servers and test suites enter an app's lifespan more than once; the thread
+    # pool and the micro-batcher closed by the first exit must come back.
+    client = make_client(batching=True)
+    image = {"image": ("a.png", face_png(), "image/png")}
+    assert client.post("/v1/liveness", files=image).status_code == 200
+    client.__exit__(None, None, None)
+    client.__enter__()
+    wait_ready(client)
+    assert client.post("/v1/liveness", files=image).status_code == 200
