@@ -24,7 +24,14 @@ from training.build import build
 from training.catalog import Item, load_catalog, summary
 from training.export import export_run, fusion_entry, update_manifest
 from training.model_card import write_model_card
-from training.real_fusion import RealClip, clip_records, extract_clips, fit_real_fusion
+from training.real_fusion import (
+    SYNTHETIC_SOURCE_PREFIX,
+    RealClip,
+    clip_records,
+    extract_clips,
+    fit_real_fusion,
+    synthesize_presentation_clips,
+)
 from training.train import TrainConfig, train
 
 
@@ -91,11 +98,10 @@ def synthetic_fusion_metrics(clips: list[RealClip], fusion: LogisticFusion, path
     chosen = [c for c in clips if c.path in paths]
     records = clip_records(chosen, [fusion.score(c.values) for c in chosen])
     return {
-        key: _subset_metrics(records, keep, fusion.review_threshold)
-        for key, keep in (
-            ("animated_photo_vs_live_video", lambda r: r["label"] == "bona_fide" or r["species"] == "animated_photo"),
-            ("face_swap_vs_live_video", lambda r: r["label"] == "bona_fide" or r["species"] == "face_swap"),
+        f"{species}_vs_live_video": _subset_metrics(
+            records, lambda r, s=species: r["label"] == "bona_fide" or r["species"] == s, fusion.review_threshold
         )
+        for species in ("animated_photo", "face_swap", "replay", "print")
     }
 
 
@@ -103,6 +109,7 @@ def refit_video_fusion(items: list[Item], run_dir: Path, staged: Path) -> tuple[
     """Replace the run's synthetic-validation video fusion by one fitted on the real clips
     (``training.real_fusion``); returns its cross-validated metrics and out-of-fold records."""
     clips = extract_clips(items, staged)
+    clips += synthesize_presentation_clips(items, run_dir / "presentation_attacks", staged)
     fusion, metrics, records = fit_real_fusion(clips)
     path = run_dir / "fusion.json"
     fusions = json.loads(path.read_text())
@@ -114,7 +121,8 @@ def refit_video_fusion(items: list[Item], run_dir: Path, staged: Path) -> tuple[
     path.write_text(json.dumps(fusions, indent=2))
     update_manifest(staged, {}, fusion_entry(run_dir, version="run"))
     (run_dir / "real_cv.json").write_text(json.dumps({"metrics": metrics, "records": records}, indent=2, default=str))
-    return metrics, records
+    # The run's video figures are on real files; the synthesized replay/print clips have theirs in ``metrics``.
+    return metrics, [r for r in records if not r["source"].startswith(SYNTHETIC_SOURCE_PREFIX)]
 
 
 def _stage_weights(run_dir: Path) -> Path:

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from liveness.models.manifest import WEIGHTS_DIR
 from training import real_fusion
 from training.real_fusion import REAL_FUSION_FEATURES, RealClip, cross_validated_scores, fit_real_fusion, fold_of
 
@@ -54,9 +55,11 @@ def test_no_fold_trains_on_its_generator_or_its_persons(monkeypatch: pytest.Monk
     seen: list[tuple[np.ndarray, np.ndarray]] = []
     fit_predict = real_fusion._fit_predict
 
-    def spy(x: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray, l2: float) -> np.ndarray:
+    def spy(
+        x: np.ndarray, y: np.ndarray, synthetic: np.ndarray, train: np.ndarray, test: np.ndarray, l2: float
+    ) -> np.ndarray:
         seen.append((train.copy(), test.copy()))
-        return fit_predict(x, y, train, test, l2)
+        return fit_predict(x, y, synthetic, train, test, l2)
 
     monkeypatch.setattr(real_fusion, "_fit_predict", spy)
     cross_validated_scores(clips)
@@ -111,3 +114,55 @@ def test_model_card_reports_out_of_fold_figures_with_intervals(tmp_path: Path) -
     assert "| animated photo | 0.500 |" in card  # before/after row
     assert all(f"| {g} | 6 |" in card for g in GENERATORS)
     assert "BPCER 5% on the out-of-fold bona fide" in card
+
+
+def _with_presentation_attacks(clips: list[RealClip]) -> list[RealClip]:
+    """A synthesized replay of every bona fide clip, reading high on ``clip_p_replay``."""
+    made = []
+    for c in clips:
+        if c.label == "bona_fide":
+            values = dict(c.values, clip_p_replay=c.values["clip_p_replay"] + 8.0)
+            made.append(RealClip(f"replay-{c.path}", "attack", "replay", "synthetic.replay", c.person, c.split, values))
+    return clips + made
+
+
+def test_synthetic_attacks_get_their_share_of_the_attack_weight() -> None:
+    y = np.array([0, 0, 1, 1, 1, 1])
+    synthetic = np.array([False, False, False, False, True, True])
+    weight = real_fusion.class_weights(y, synthetic)
+    assert weight[y == 0].sum() == pytest.approx(0.5)
+    assert weight[(y == 1) & ~synthetic].sum() == pytest.approx(0.5 * (1 - real_fusion.SYNTHETIC_ATTACK_SHARE))
+    assert weight[synthetic].sum() == pytest.approx(0.5 * real_fusion.SYNTHETIC_ATTACK_SHARE)
+    only_synthetic = real_fusion.class_weights(np.array([0, 1]), np.array([False, True]))
+    assert only_synthetic.tolist() == [0.5, 0.5]
+
+
+def test_presentation_attacks_are_learned_and_reported_apart_from_real_ones() -> None:
+    clips = _with_presentation_attacks(_clips(signal=4.0))
+    assert all(fold_of(c).startswith("persons:") for c in clips if c.species == "replay")
+    fusion, metrics, _ = fit_real_fusion(clips)
+    assert metrics["replay_vs_live_video"]["auc"] > 0.9
+    assert metrics["replay_vs_live_video"]["n_attack"] == 16  # the replays of unseen persons' clips
+    # "all real videos" leaves the synthesized clips out
+    assert metrics["video"]["n_attack"] == metrics["animated_photo_vs_live_video"]["n_attack"] + 1
+    assert fusion.coef[fusion.features.index("clip_p_replay")] > 0
+
+
+def test_replay_and_print_clips_are_made_from_live_clips_and_reused(tmp_path: Path) -> None:
+    from tests.face_fixtures import moving_portrait_frames, write_video
+    from training.catalog import Item
+    from training.real_fusion import synthesize_presentation_clips
+
+    live = write_video(moving_portrait_frames(30, size=(240, 208)), tmp_path / "live.mp4")
+    items = [
+        Item(live, "bona_fide", "none", "ann", "Live", "ann", "test"),
+        Item(live, "bona_fide", "none", "bob", "Live", "bob", "val"),
+    ]
+    made = synthesize_presentation_clips(items, tmp_path / "pa", WEIGHTS_DIR, progress=False)
+    assert [(c.species, c.person, c.split) for c in made] == [("replay", "ann", "test"), ("print", "bob", "val")]
+    assert all(c.is_synthetic and set(REAL_FUSION_FEATURES) <= set(c.values) for c in made)
+    files = sorted((tmp_path / "pa").glob("*.mp4"))
+    stamps = [f.stat().st_mtime_ns for f in files]
+    again = synthesize_presentation_clips(items, tmp_path / "pa", WEIGHTS_DIR, progress=False)
+    assert [f.stat().st_mtime_ns for f in files] == stamps  # reused, not re-made
+    assert [c.values for c in again] == [c.values for c in made]
