@@ -115,6 +115,30 @@ def test_eval_json_and_report(media: dict[str, Path], tmp_path: Path, capsys: py
         assert (report / name).stat().st_size > 0
 
 
+def test_eval_says_when_the_video_fusion_was_fitted_on_the_set(
+    media: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from liveness.models.manifest import WEIGHTS_DIR, video_fusion_fitted_on
+
+    labels = tmp_path / "LABELS.tsv"
+    labels.write_text(f"path\tlabel\tspecies\n{media['mp4']}\tbona_fide\tnone\n{media['webm']}\tattack\treplay\n")
+    weights = tmp_path / "weights"
+    shutil.copytree(WEIGHTS_DIR, weights)
+    manifest = json.loads((weights / "manifest.json").read_text())
+    manifest["models"]["frame_cnn"]["training_data"]["labels"] = str(labels)
+    (weights / "manifest.json").write_text(json.dumps(manifest))
+    assert video_fusion_fitted_on(weights) == labels.resolve()
+    assert main(["eval", str(labels), "--json", "--weights", str(weights)]) == EXIT_OK
+    captured = capsys.readouterr()
+    assert "in_sample" in json.loads(captured.out) and "in-sample" in captured.err
+    other = tmp_path / "OTHER.tsv"
+    shutil.copy(labels, other)
+    assert main(["eval", str(other), "--json", "--weights", str(weights)]) == EXIT_OK
+    assert "in_sample" not in json.loads(capsys.readouterr().out)
+
+
 def test_eval_bad_labels_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     labels = tmp_path / "LABELS.tsv"
     labels.write_text("path\tlabel\tspecies\nx.mp4\tmaybe\tnone\n")

@@ -113,6 +113,19 @@ def read_manifest(weights_dir: Path | None = None) -> dict[str, Any]:
     return data
 
 
+def video_fusion_fitted_on(weights_dir: Path | None = None) -> Path | None:
+    """The LABELS.tsv whose real videos the manifest's video fusion was fitted on (resolved
+    against the repository root, where training runs), or None when it was fitted on
+    synthetic clips only or the manifest does not say."""
+    manifest = read_manifest(weights_dir)
+    fusion_metrics = (manifest.get("fusion") or {}).get("metrics") or {}
+    labels = ((manifest["models"].get("frame_cnn") or {}).get("training_data") or {}).get("labels")
+    if not fusion_metrics.get("video_scheme") or not labels:
+        return None
+    path = Path(labels)
+    return (path if path.is_absolute() else WEIGHTS_DIR.parent / path).resolve()
+
+
 def list_models(weights_dir: Path | None = None) -> list[str]:
     return sorted(read_manifest(weights_dir)["models"])
 
