@@ -23,7 +23,7 @@ FRAME_CROPS_PER_ATTEMPT = 8
 class ModelInputs:
     """``frame_crops`` (K, S, S, 3) for the per-frame model, ``clip_crops`` (N, s, s, 3) for the
     temporal model (every tracked frame, in order), ``motion`` (F,) hand features (empty for
-    fewer than 3 frames), ``texture`` (T,) native-resolution skin statistics; uint8 crops."""
+    fewer than 3 frames, or when not asked for), ``texture`` (T,) native-resolution skin statistics; uint8 crops."""
 
     frame_crops: np.ndarray
     clip_crops: np.ndarray
@@ -42,20 +42,23 @@ def evenly_spaced(n: int, k: int) -> np.ndarray:
     return np.round(np.linspace(0, n - 1, k)).astype(int)
 
 
-def build_inputs(frames: Frames, track: FaceTrack, *, frame_spec: InputSpec, clip_spec: InputSpec) -> ModelInputs:
+def build_inputs(
+    frames: Frames, track: FaceTrack, *, frame_spec: InputSpec, clip_spec: InputSpec, motion: bool = True
+) -> ModelInputs:
+    """The crops, and the features of ``liveness.texture`` and (``motion``) ``liveness.motion``."""
     tracked = [frames.images[int(i)] for i in track.frame_indices]
     pick = evenly_spaced(len(tracked), FRAME_CROPS_PER_ATTEMPT)
     frame_crops = align_faces(
         [tracked[i] for i in pick], track.landmarks[pick], size=frame_spec.size[0], scale=frame_spec.crop_scale
     )
+    clip_crops = np.zeros((0, *clip_spec.size, 3), np.uint8)
+    motion_values = np.zeros(0, np.float32)
     if len(tracked) >= 3:
         clip_crops = align_faces(tracked, track.landmarks, size=clip_spec.size[0], scale=clip_spec.crop_scale)
-        motion = motion_features(frames.images, track, clip_crops)
-    else:
-        clip_crops = np.zeros((0, *clip_spec.size, 3), np.uint8)
-        motion = np.zeros(0, np.float32)
+        if motion:
+            motion_values = motion_features(frames.images, track, clip_crops)
     texture = texture_features(frames.images, track)
-    return ModelInputs(frame_crops=frame_crops, clip_crops=clip_crops, motion=motion, texture=texture)
+    return ModelInputs(frame_crops=frame_crops, clip_crops=clip_crops, motion=motion_values, texture=texture)
 
 
 def clip_windows(n: int, length: int, *, max_windows: int = 2) -> list[np.ndarray]:

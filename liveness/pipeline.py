@@ -70,6 +70,8 @@ class Scorer:
             if unknown:
                 # A missing value would silently count as 0 and shift every score.
                 raise ModelError(f"the fusion in {self.weights_dir} needs inputs this runtime does not make: {unknown}")
+        # The motion features cost ~30 ms on a 720p attempt; skip them when no fusion reads them.
+        self._fusion_uses_motion = bool(set(FEATURE_NAMES) & set(self.video_fusion.features))
         self.frame_model: LoadedModel = load_model(
             FRAME_MODEL, weights_dir=self.weights_dir, device=device, threads=threads
         )
@@ -130,11 +132,7 @@ class Scorer:
         failure to acquire (``spoof_score`` None, decision "reject", reason NO_FACE).
         """
         t0 = time.perf_counter()
-        frames = load_media(
-            media if not isinstance(media, Sequence) or isinstance(media, (str, bytes)) else list(media),
-            limits=self.limits,
-            sampling=self.sampling,
-        )
+        frames = self._load(media)
         timings = {"decode": (time.perf_counter() - t0) * 1000}
         label = name or (str(media) if isinstance(media, (str, Path)) else frames.source)
         return self.score_frames(frames, name=label, timings=timings)
@@ -157,7 +155,7 @@ class Scorer:
             )
         timings["face"] = (time.perf_counter() - t) * 1000
 
-        values, class_probs = self._feature_values(frames, track, timings)
+        values, class_probs = self._feature_values(frames, track, timings, motion=self._fusion_uses_motion)
         video = CLIP_SPOOF_LOGIT in values
         fusion = self.video_fusion if video else self.image_fusion
         spoof_score = fusion.score(values)
@@ -184,13 +182,15 @@ class Scorer:
         )
 
     def _feature_values(
-        self, frames: Frames, track: FaceTrack, timings: dict[str, float]
+        self, frames: Frames, track: FaceTrack, timings: dict[str, float], *, motion: bool
     ) -> tuple[dict[str, float], np.ndarray]:
-        """Every value a fusion may use (model log-odds, class probabilities, motion and
-        texture features), and the mean class probabilities that name the attack species.
-        Clip values are present only for videos with at least 3 tracked frames."""
+        """Every value a fusion may use (model log-odds, class probabilities, texture and, with
+        ``motion``, motion features), and the mean class probabilities that name the attack
+        species. Clip values are present only for videos with at least 3 tracked frames."""
         t = time.perf_counter()
-        inputs = build_inputs(frames, track, frame_spec=self.frame_model.spec, clip_spec=self.clip_model.spec)
+        inputs = build_inputs(
+            frames, track, frame_spec=self.frame_model.spec, clip_spec=self.clip_model.spec, motion=motion
+        )
         timings["crops"] = (time.perf_counter() - t) * 1000
 
         t = time.perf_counter()
@@ -208,23 +208,27 @@ class Scorer:
             timings[CLIP_MODEL] = (time.perf_counter() - t) * 1000
             values[CLIP_SPOOF_LOGIT] = float(spoof_logit(clip_probs).mean())
             values.update(class_probability_values("clip", clip_probs))
-            values.update(zip(FEATURE_NAMES, map(float, inputs.motion), strict=True))
+            if motion:
+                values.update(zip(FEATURE_NAMES, map(float, inputs.motion), strict=True))
             class_probs = 0.5 * class_probs + 0.5 * clip_probs.mean(axis=0)
         return values, class_probs
 
     def attempt_features(self, media: MediaSource) -> dict[str, float] | None:
         """The fusion's input values for one attempt (None when no face is tracked); what
         ``training/`` fits a fusion on, computed exactly as ``score`` computes them."""
-        frames = load_media(
-            media if not isinstance(media, Sequence) or isinstance(media, (str, bytes)) else list(media),
-            limits=self.limits,
-            sampling=self.sampling,
-        )
+        frames = self._load(media)
         try:
             track = track_face(frames, detector=self.detector, landmarker=self.landmarker)
         except FaceError:
             return None
-        return self._feature_values(frames, track, {})[0]
+        return self._feature_values(frames, track, {}, motion=True)[0]
+
+    def _load(self, media: MediaSource) -> Frames:
+        return load_media(
+            media if not isinstance(media, Sequence) or isinstance(media, (str, bytes)) else list(media),
+            limits=self.limits,
+            sampling=self.sampling,
+        )
 
     def describe(self) -> dict[str, Any]:
         return {

@@ -30,16 +30,20 @@ def fit_logistic(
     return beta[:-1], float(beta[-1])
 
 
-def fit_fusion(features: dict[str, np.ndarray], y: np.ndarray, *, l2: float = 1.0) -> LogisticFusion:
-    """Fusion over the named feature columns; classes weighted equally; thresholds at
-    BPCER 1% (reject) and 5% (review) on the bona fide of the same set."""
+def fit_fusion(
+    features: dict[str, np.ndarray], y: np.ndarray, *, l2: float = 1.0, sample_weight: np.ndarray | None = None
+) -> LogisticFusion:
+    """Fusion over the named feature columns; classes weighted equally unless
+    ``sample_weight`` says otherwise; thresholds at BPCER 1% (reject) and 5% (review) on the
+    bona fide of the same set."""
     names = tuple(features)
     x = np.stack([np.asarray(features[k], np.float64) for k in names], axis=1)
     mean, std = x.mean(0), x.std(0)
     std = np.where(std > 1e-9, std, 1.0)
     xs = (x - mean) / std
-    weight = np.where(y == 1, 0.5 / max(1, (y == 1).sum()), 0.5 / max(1, (y == 0).sum()))
-    coef, intercept = fit_logistic(xs, y.astype(np.float64), l2=l2, sample_weight=weight)
+    if sample_weight is None:
+        sample_weight = np.where(y == 1, 0.5 / max(1, (y == 1).sum()), 0.5 / max(1, (y == 0).sum()))
+    coef, intercept = fit_logistic(xs, y.astype(np.float64), l2=l2, sample_weight=sample_weight)
     scores = 1 / (1 + np.exp(-(xs @ coef + intercept)))
     return LogisticFusion(
         features=names,

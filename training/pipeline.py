@@ -25,6 +25,7 @@ from training.catalog import Item, load_catalog, summary
 from training.export import export_run, fusion_entry, update_manifest
 from training.model_card import write_model_card
 from training.real_fusion import (
+    REPORTED_SPECIES,
     SYNTHETIC_SOURCE_PREFIX,
     RealClip,
     clip_records,
@@ -101,7 +102,7 @@ def synthetic_fusion_metrics(clips: list[RealClip], fusion: LogisticFusion, path
         f"{species}_vs_live_video": _subset_metrics(
             records, lambda r, s=species: r["label"] == "bona_fide" or r["species"] == s, fusion.review_threshold
         )
-        for species in ("animated_photo", "face_swap", "replay", "print")
+        for species in REPORTED_SPECIES
     }
 
 

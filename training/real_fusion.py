@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ from liveness.scoring.fusion import LogisticFusion
 from liveness.scoring.metrics import bootstrap_ci, roc_auc, threshold_at_bpcer
 from liveness.texture import TEXTURE_NAMES
 from training.catalog import Item
-from training.fusion_fit import fit_logistic
+from training.fusion_fit import fit_fusion
 
 # Model log-odds, both models' class probabilities, and skin texture. The 19 motion features
 # are left out on purpose: fitted on real generators they flip sign from one held-out
@@ -63,6 +63,8 @@ GENERATOR_FOLD_SPECIES = ("animated_photo",)
 SYNTHETIC_ATTACK_SHARE = 0.1
 SYNTHETIC_SOURCE_PREFIX = "synthetic."
 PRESENTATION_SPECIES = ("replay", "print")
+# Attack species with their own figures (``<species>_vs_live_video``).
+REPORTED_SPECIES = ("animated_photo", "face_swap", *PRESENTATION_SPECIES)
 
 
 @dataclass(frozen=True)
@@ -166,20 +168,18 @@ def class_weights(y: np.ndarray, synthetic: np.ndarray) -> np.ndarray:
     return weight
 
 
-def _fit(x: np.ndarray, y: np.ndarray, synthetic: np.ndarray, l2: float) -> tuple[np.ndarray, ...]:
-    mean, std = x.mean(0), x.std(0)
-    std = np.where(std > 1e-9, std, 1.0)
-    coef, intercept = fit_logistic(
-        (x - mean) / std, y.astype(np.float64), l2=l2, sample_weight=class_weights(y, synthetic)
-    )
-    return mean, std, coef, np.array(intercept)
+def _fit(
+    x: np.ndarray, y: np.ndarray, synthetic: np.ndarray, l2: float, features: Sequence[str] | None = None
+) -> LogisticFusion:
+    names = features or [f"x{i}" for i in range(x.shape[1])]
+    return fit_fusion(dict(zip(names, x.T, strict=True)), y, l2=l2, sample_weight=class_weights(y, synthetic))
 
 
 def _fit_predict(
     x: np.ndarray, y: np.ndarray, synthetic: np.ndarray, train: np.ndarray, test: np.ndarray, l2: float
 ) -> np.ndarray:
-    mean, std, coef, intercept = _fit(x[train], y[train], synthetic[train], l2)
-    return ((x[test] - mean) / std) @ coef + float(intercept)
+    fusion = _fit(x[train], y[train], synthetic[train], l2)
+    return ((x[test] - fusion.mean) / fusion.std) @ fusion.coef + fusion.intercept
 
 
 def cross_validated_scores(
@@ -231,13 +231,8 @@ def fit_real_fusion(
     if bona.sum() < 2:
         raise ValueError("too few bona fide clips of persons the CNNs never trained on to set thresholds")
     x, y, synthetic = _design(clips, REAL_FUSION_FEATURES)
-    mean, std, coef, intercept = _fit(x, y, synthetic, l2)
-    fusion = LogisticFusion(
-        features=REAL_FUSION_FEATURES,
-        mean=mean,
-        std=std,
-        coef=coef,
-        intercept=float(intercept),
+    fusion = replace(
+        _fit(x, y, synthetic, l2, REAL_FUSION_FEATURES),
         reject_threshold=threshold_at_bpcer(y_unseen, s_unseen, bpcer=0.01),
         review_threshold=threshold_at_bpcer(y_unseen, s_unseen, bpcer=0.05),
     )
@@ -269,10 +264,7 @@ def fit_real_fusion(
         "l2": l2,
         "features": list(REAL_FUSION_FEATURES),
         "n_clips_fitted": len(clips),
-        "animated_photo_vs_live_video": subset("animated_photo"),
-        "face_swap_vs_live_video": subset("face_swap"),
-        "replay_vs_live_video": subset("replay"),
-        "print_vs_live_video": subset("print"),
+        **{f"{species}_vs_live_video": subset(species) for species in REPORTED_SPECIES},
         "synthetic_attack_share": SYNTHETIC_ATTACK_SHARE,
         "video": subset(None),
         "thresholds": {"video_review_bpcer5": fusion.review_threshold, "video_reject_bpcer1": fusion.reject_threshold},

@@ -122,17 +122,14 @@ def align_faces(
     return crops
 
 
-def _reduced_span(
-    matrix: np.ndarray, size: int, shrink: float, *, axis: int, length: int, reduced: int
-) -> tuple[int, int, int, int]:
-    """The frame pixels [p0, p1) a crop can see along one axis, snapped to the cells
-    [k0, k1) of the whole frame's area reduction to ``reduced`` pixels, so reducing only that
-    region samples (to a fraction of a source pixel) what reducing the whole frame would."""
-    inverse = cv2.invertAffineTransform(matrix)
-    corners = np.array([[0, 0, 1], [size, 0, 1], [0, size, 1], [size, size, 1]], np.float64) @ inverse.T
+def _reduced_span(seen: np.ndarray, *, length: int, reduced: int) -> tuple[int, int, int, int]:
+    """The frame pixels [p0, p1) a crop can see along one axis (``seen``: the frame
+    coordinates of its corners on that axis), snapped to the cells [k0, k1) of the whole
+    frame's area reduction to ``reduced`` pixels, so reducing only that region samples (to a
+    fraction of a source pixel) what reducing the whole frame would."""
     cell = length / reduced
     # Rounded so that float noise in the transform (from smoothing) cannot move the span.
-    lo, hi = np.round([corners[:, axis].min() / cell, corners[:, axis].max() / cell], 4)
+    lo, hi = np.round([seen.min() / cell, seen.max() / cell], 4)
     k0 = int(np.clip(np.floor(lo) - 2, 0, reduced))
     k1 = int(np.clip(np.ceil(hi) + 2, 0, reduced))
     return round(k0 * cell), min(length, round(k1 * cell)), k0, k1
@@ -149,8 +146,10 @@ def _warp(frame: np.ndarray, matrix: np.ndarray, size: int, *, shrink: float) ->
     if shrink > 1.5:
         height, width = frame.shape[:2]
         full_w, full_h = max(1, round(width / shrink)), max(1, round(height / shrink))
-        x0, x1, k0, k1 = _reduced_span(matrix, size, shrink, axis=0, length=width, reduced=full_w)
-        y0, y1, j0, j1 = _reduced_span(matrix, size, shrink, axis=1, length=height, reduced=full_h)
+        square = np.array([[0, 0, 1], [size, 0, 1], [0, size, 1], [size, size, 1]], np.float64)
+        corners = square @ cv2.invertAffineTransform(matrix).T
+        x0, x1, k0, k1 = _reduced_span(corners[:, 0], length=width, reduced=full_w)
+        y0, y1, j0, j1 = _reduced_span(corners[:, 1], length=height, reduced=full_h)
         if k1 - k0 < 1 or j1 - j0 < 1:  # the crop lies outside the frame: all black
             return np.zeros((size, size, 3), np.uint8)
         frame = cv2.resize(frame[y0:y1, x0:x1], (k1 - k0, j1 - j0), interpolation=cv2.INTER_AREA)
