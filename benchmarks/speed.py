@@ -108,36 +108,45 @@ def model_throughput(
 ) -> dict[str, dict[str, Any]]:
     """Items per second of every manifest model at each batch size it accepts.
 
-    Each (model, batch) runs once to warm up, then repeatedly for about ``budget_s``
-    seconds (at least 3 calls). ``items_per_s`` is from the median call; ``speedup`` is the
-    per-item throughput of the fastest call over that of batch 1.
+    Each (model, batch) runs once to warm up; then the batch sizes take turns, each turn
+    covering as many items as the largest batch, for about ``budget_s`` seconds per batch
+    size (at least 3 turns). ``ms_per_call`` and ``items_per_s`` come from the median turn;
+    ``speedup`` is the per-item throughput of the fastest turn over that of batch 1.
     """
     from liveness.models.manifest import list_models, load_model
 
     out: dict[str, dict[str, Any]] = {}
     for name in list_models(weights_dir):
         model = load_model(name, weights_dir=weights_dir, threads=threads, device="cpu")
-        rows: dict[str, Any] = {}
-        for batch in batches:
-            feeds = _feed(model.session, batch)
-            if feeds is None:
-                continue
+        feeds_by_batch = {b: f for b in batches if (f := _feed(model.session, b)) is not None}
+        # Each turn runs every batch size on the same number of items (the largest batch),
+        # one batch size after another, so that load from another process slows all batch
+        # sizes alike instead of skewing the speed-up (timing all of batch 1 first, in a
+        # quiet moment, once doubled clip_net's batch-32 figure in a quick run).
+        items = max(feeds_by_batch, default=1)
+        turns: dict[int, list[float]] = {b: [] for b in feeds_by_batch}
+        for feeds in feeds_by_batch.values():
             model.session.run(None, feeds)
-            durations: list[float] = []
-            start = time.perf_counter()
-            while len(durations) < 3 or time.perf_counter() - start < budget_s:
+        start = time.perf_counter()
+        budget = budget_s * max(len(feeds_by_batch), 1)
+        while min((len(t) for t in turns.values()), default=3) < 3 or time.perf_counter() - start < budget:
+            for batch, feeds in feeds_by_batch.items():
                 t = time.perf_counter()
-                model.session.run(None, feeds)
-                durations.append(time.perf_counter() - t)
-            rows[str(batch)] = {
-                "calls": len(durations),
-                "items_per_s": batch / statistics.median(durations),
-                "ms_per_call": 1000 * statistics.median(durations),
-                "best_items_per_s": batch / min(durations),
+                for _ in range(-(-items // batch)):
+                    model.session.run(None, feeds)
+                turns[batch].append((time.perf_counter() - t) / -(-items // batch))
+        rows: dict[str, Any] = {
+            str(batch): {
+                "calls": len(t) * -(-items // batch),
+                "items_per_s": batch / statistics.median(t),
+                "ms_per_call": 1000 * statistics.median(t),
+                "best_items_per_s": batch / min(t),
             }
+            for batch, t in turns.items()
+        }
         base = rows.get("1", {}).get("best_items_per_s")
         for row in rows.values():
-            # From the fastest call of each batch size, for the same reason as above.
+            # From the fastest turn of each batch size: load from elsewhere only adds time.
             row["speedup"] = row["best_items_per_s"] / base if base else None
         out[name] = {"kind": model.entry.get("kind"), "batches": rows}
     return out
