@@ -147,8 +147,8 @@ def update_baseline(path: Path, mode: str, measured: Mapping[str, Figure], *, no
     """Accept ``measured`` as the figures of ``mode`` and write ``path``.
 
     Figures of this mode that the run did not measure are kept (a run without the shared
-    data must not erase its figures); a tolerance already in the file is kept, so hand-tuned
-    tolerances survive an update. Returns the written baseline.
+    data must not erase its figures); a tolerance already in the file is kept with its kind
+    (relative or absolute), so hand-tuned tolerances survive an update. Returns the written baseline.
     """
     baseline = read_baseline(path)
     old = baseline_figures(baseline, mode, where=str(path))
@@ -157,6 +157,7 @@ def update_baseline(path: Path, mode: str, measured: Mapping[str, Figure], *, no
         entry = figure.to_dict()
         if name in old:
             entry["tolerance"] = old[name].tolerance
+            entry["relative"] = old[name].relative
         figures[name] = entry
     baseline["schema"] = SCHEMA
     baseline["modes"][mode] = {

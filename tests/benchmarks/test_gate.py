@@ -66,12 +66,15 @@ def test_update_baseline_writes_figures_and_keeps_edited_tolerances(tmp_path: Pa
         "value": 0.9, "higher_is_better": True, "tolerance": 0.03, "relative": False
     }
     data["modes"]["quick"]["figures"]["a.auc"]["tolerance"] = 0.01  # a person tightens it
+    data["modes"]["quick"]["figures"]["b.eer"].update(tolerance=0.5, relative=True)  # or loosens it
     path.write_text(json.dumps(data))
     update_baseline(path, "quick", {"a.auc": accuracy_figure("auc", 0.8)})
     update_baseline(path, "full", {"c.auc": accuracy_figure("auc", 0.7)})
     figures = baseline_figures(read_baseline(path), "quick")
     assert figures["a.auc"] == Figure(0.8, True, 0.01)
     assert figures["b.eer"].value == 0.1  # not re-measured: kept
+    update_baseline(path, "quick", {"b.eer": accuracy_figure("eer", 0.2)})
+    assert baseline_figures(read_baseline(path), "quick")["b.eer"] == Figure(0.2, False, 0.5, True)
     assert set(baseline_figures(read_baseline(path), "full")) == {"c.auc"}
     assert check({"a.auc": accuracy_figure("auc", 0.785)}, figures).regressions[0].tolerance == 0.01
 
