@@ -69,6 +69,12 @@ TIGHT_CROP_MIN_QUAD_AREA = 0.3
 # A fallback (whole-image) "document" in which a face box covers this share of the image is a
 # selfie: on a card or data page the portrait's face box is under ~6 % of the document.
 SELFIE_MIN_FACE_FRACTION = 0.08
+# Turn a rectified page a half turn when the full-range detector finds the portrait upright
+# only that way (score at least this, and this much above the page as rectified). Full range
+# rejects upside-down faces (upright ID portraits score 0.6-0.95, turned ones 0-0.54 on the
+# shared SIDTD/DLC/PassportEye pages); short range still scores them 0.5-0.8, so it cannot tell.
+UPRIGHT_MIN_FACE_SCORE = 0.5
+UPRIGHT_MIN_MARGIN = 0.2
 
 _DEFAULT_LIMITS = MediaLimits()
 
@@ -220,8 +226,9 @@ def rectify_document(
 
     A portrait quad is turned a quarter clockwise (its left side becomes the top) so that the
     long side is horizontal; whether the text then reads upright or upside-down is not
-    decided here. Large documents are first shrunk with area averaging, so the warp does not
-    alias fine print. Corners outside the image take the nearest edge pixels.
+    decided here (:func:`prepare_document` turns pages with a portrait upright). Large
+    documents are first shrunk with area averaging, so the warp does not alias fine print.
+    Corners outside the image take the nearest edge pixels.
 
     Raises
     ------
@@ -286,7 +293,8 @@ def prepare_document(
         checked), ``DOC_BLANK`` (a uniform page), ``DOC_NOT_A_DOCUMENT`` (no document but a
         face filling the frame), ``DOC_NOT_FOUND``; for a found document any of
         ``DOC_TOO_SMALL``, ``DOC_CROPPED``, ``DOC_BLUR``, ``DOC_GLARE``. ``rectified`` is None
-        after the first four.
+        after the first four; it is turned upright by its portrait (:func:`upright_by_portrait`,
+        ``quality["turned_half"]``).
 
     Examples
     --------
@@ -334,6 +342,8 @@ def prepare_document(
             reasons.append(DOC_CROPPED)
 
     rectified = rectify_document(image, quad.corners)
+    rectified, turned = upright_by_portrait(rectified)
+    measured["turned_half"] = float(turned)
     measured["sharpness"] = quality.sharpness(_native_rectification(image, quad.corners, rectified))
     measured["glare_fraction"] = quality.glare_fraction(rectified)
     if measured["sharpness"] < quality.BLUR_MIN_SHARPNESS:
@@ -341,6 +351,32 @@ def prepare_document(
     if measured["glare_fraction"] > quality.GLARE_MAX_FRACTION:
         reasons.append(DOC_GLARE)
     return PreparedDocument(image, quad, rectified, reasons, measured)
+
+
+def upright_by_portrait(rectified: np.ndarray) -> tuple[np.ndarray, bool]:
+    """The rectified page turned a half turn when its portrait is upright only that way.
+
+    :func:`rectify_document` cannot tell top from bottom: a card photographed upside down,
+    or a portrait quad that needed the other quarter turn, comes out upside down, and then
+    layout checks, the MRZ reader and the forgery model look at the wrong places. A page
+    without a detectable portrait (most backs) is returned as it is.
+    """
+    turned = np.ascontiguousarray(rectified[::-1, ::-1])
+    as_is, flipped = (_best_face_score(page) for page in (rectified, turned))
+    if flipped >= UPRIGHT_MIN_FACE_SCORE and flipped >= as_is + UPRIGHT_MIN_MARGIN:
+        return turned, True
+    return rectified, False
+
+
+def _best_face_score(page: np.ndarray) -> float:
+    # imported here, as in _face_fraction: documents do not need the face models otherwise
+    from liveness.faces.detector import FaceDetector
+
+    try:
+        faces = FaceDetector(model_range="full", min_score=0.3).detect(page)
+    except LivenessError:
+        return 0.0  # no face weights installed: pages keep the orientation they were rectified in
+    return max((face.score for face in faces), default=0.0)
 
 
 def _native_rectification(image: np.ndarray, corners: np.ndarray, rectified: np.ndarray) -> np.ndarray:

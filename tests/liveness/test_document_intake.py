@@ -319,3 +319,41 @@ def test_sidtd_and_passporteye_are_mostly_clean() -> None:
     clean = [result for result in results.values() if not result.reasons]
     assert len(examined) >= 0.9 * len(results)
     assert len(clean) >= 0.85 * len(results)
+
+
+def card_with_portrait() -> np.ndarray:
+    """The fixture card with a real face in its portrait panel (the upright reference)."""
+    card = make_card().copy()
+    face = cv2.resize(portrait()[40:560, 60:460], (220, 290), interpolation=cv2.INTER_AREA)
+    card[90:380, 30:250] = face
+    return card
+
+
+@pytest.mark.parametrize(
+    "corners",
+    [
+        np.array([[560, 400], [90, 390], [100, 90], [550, 80]], np.float32),  # upside down
+        np.array([[440, 40], [450, 420], [210, 430], [200, 50]], np.float32),  # a quarter clockwise
+    ],
+)
+def test_page_with_a_portrait_is_turned_upright(corners: np.ndarray) -> None:
+    card = card_with_portrait()
+    reference = cv2.resize(card, DOC_CANONICAL_SIZE, interpolation=cv2.INTER_AREA).astype(np.int16)
+    prepared = prepare_document(make_scene(card, corners))
+    assert prepared.rectified is not None
+    assert prepared.quality["turned_half"] == 1.0
+    assert np.abs(prepared.rectified.astype(np.int16) - reference).mean() < 15.0
+    # the same card photographed upright is left as it is
+    upright = prepare_document(make_scene(card, TILTED))
+    assert upright.quality["turned_half"] == 0.0
+    assert upright.rectified is not None
+    assert np.abs(upright.rectified.astype(np.int16) - reference).mean() < 15.0
+
+
+def test_page_without_a_portrait_keeps_its_orientation() -> None:
+    corners = np.array([[560, 400], [90, 390], [100, 90], [550, 80]], np.float32)
+    prepared = prepare_document(make_scene(make_card(), corners))
+    assert prepared.quality["turned_half"] == 0.0
+    assert prepared.rectified is not None
+    upside_down = cv2.resize(make_card()[::-1, ::-1], DOC_CANONICAL_SIZE, interpolation=cv2.INTER_AREA)
+    assert np.abs(prepared.rectified.astype(np.int16) - upside_down.astype(np.int16)).mean() < 15.0
