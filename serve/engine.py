@@ -199,12 +199,18 @@ class ScoringEngine:
             info.update(
                 provider=provider,
                 provider_fallback=self._is_fallback(provider),
-                model_versions=dict(self._scorer.model_versions),
+                model_versions=dict(self._scorer.model_versions) | self._document_versions(),
                 warmup_ms=round(self.warmup_ms or 0.0, 1),
             )
         if self.state == "failed":
             info.update(error_code=self.error_code, error=self.error)
         return info
+
+    def _document_versions(self) -> dict[str, str]:
+        # Scorers without the document model (no doc weights installed, or a test scorer)
+        # have no ``documents``: then /readyz lists the face models only.
+        documents = getattr(self._scorer, "documents", None)
+        return dict(documents.model_versions) if documents is not None else {}
 
     def _is_fallback(self, provider: str) -> bool:
         """True when a GPU was asked for (or auto found CUDA) but the models run elsewhere."""

@@ -15,6 +15,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -85,6 +86,7 @@ class FakeScorer:
         self._lock = threading.Lock()
         if documents:
             self.score_documents = self._score_documents
+            self.documents = SimpleNamespace(model_versions={"doc_net": "test-doc-1"})
 
     @property
     def model_versions(self) -> dict[str, str]:

@@ -35,6 +35,11 @@ def test_readyz_waits_for_warmup(make_client: ClientFactory) -> None:
     assert client.app.state.engine.scorer.warmed  # type: ignore[attr-defined]
 
 
+def test_readyz_lists_the_document_model_when_documents_are_scored(make_client: ClientFactory) -> None:
+    info = wait_ready(make_client(scorer_kwargs={"documents": True}))
+    assert info["model_versions"] == {"fake_cnn": "test-1", "doc_net": "test-doc-1"}
+
+
 def test_readyz_reports_a_failed_load(make_client: ClientFactory) -> None:
     client = make_client(scorer_kwargs={"fail_warmup": True})
     response = client.get("/readyz")
