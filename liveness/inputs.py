@@ -13,6 +13,7 @@ import numpy as np
 from liveness.faces import align_faces
 from liveness.models.manifest import InputSpec
 from liveness.motion import motion_features
+from liveness.skin_color import SKIN_COLOR_NAMES, skin_color_features
 from liveness.texture import texture_features
 from liveness.types import FaceTrack, Frames
 
@@ -23,12 +24,14 @@ FRAME_CROPS_PER_ATTEMPT = 8
 class ModelInputs:
     """``frame_crops`` (K, S, S, 3) for the per-frame model, ``clip_crops`` (N, s, s, 3) for the
     temporal model (every tracked frame, in order), ``motion`` (F,) hand features (empty for
-    fewer than 3 frames, or when not asked for), ``texture`` (T,) native-resolution skin statistics; uint8 crops."""
+    fewer than 3 frames, or when not asked for), ``texture`` (T,) native-resolution skin statistics,
+    ``skin_color`` (C,) skin chroma dynamics (NaN for fewer than 3 frames); uint8 crops."""
 
     frame_crops: np.ndarray
     clip_crops: np.ndarray
     motion: np.ndarray
     texture: np.ndarray
+    skin_color: np.ndarray
 
 
 def evenly_spaced(n: int, k: int) -> np.ndarray:
@@ -45,7 +48,8 @@ def evenly_spaced(n: int, k: int) -> np.ndarray:
 def build_inputs(
     frames: Frames, track: FaceTrack, *, frame_spec: InputSpec, clip_spec: InputSpec, motion: bool = True
 ) -> ModelInputs:
-    """The crops, and the features of ``liveness.texture`` and (``motion``) ``liveness.motion``."""
+    """The crops, and the features of ``liveness.texture``, ``liveness.skin_color`` and
+    (``motion``) ``liveness.motion``."""
     tracked = [frames.images[int(i)] for i in track.frame_indices]
     pick = evenly_spaced(len(tracked), FRAME_CROPS_PER_ATTEMPT)
     frame_crops = align_faces(
@@ -53,12 +57,16 @@ def build_inputs(
     )
     clip_crops = np.zeros((0, *clip_spec.size, 3), np.uint8)
     motion_values = np.zeros(0, np.float32)
+    skin_color = np.full(len(SKIN_COLOR_NAMES), np.nan, np.float32)
     if len(tracked) >= 3:
+        skin_color = skin_color_features(frames.images, track)
         clip_crops = align_faces(tracked, track.landmarks, size=clip_spec.size[0], scale=clip_spec.crop_scale)
         if motion:
             motion_values = motion_features(frames.images, track, clip_crops)
     texture = texture_features(frames.images, track)
-    return ModelInputs(frame_crops=frame_crops, clip_crops=clip_crops, motion=motion_values, texture=texture)
+    return ModelInputs(
+        frame_crops=frame_crops, clip_crops=clip_crops, motion=motion_values, texture=texture, skin_color=skin_color
+    )
 
 
 def clip_windows(n: int, length: int, *, max_windows: int = 2) -> list[np.ndarray]:

@@ -25,6 +25,7 @@ from liveness.models.runner import DirectRunner, ModelRunner
 from liveness.motion import FEATURE_NAMES
 from liveness.result import LOW_QUALITY, MULTIPLE_FACES, AttemptResult
 from liveness.scoring.fusion import CLASSES, LogisticFusion, attack_reason, softmax, spoof_logit
+from liveness.skin_color import SKIN_COLOR_NAMES
 from liveness.texture import TEXTURE_NAMES
 from liveness.types import FaceTrack, Frames
 
@@ -208,6 +209,7 @@ class Scorer:
             timings[CLIP_MODEL] = (time.perf_counter() - t) * 1000
             values[CLIP_SPOOF_LOGIT] = float(spoof_logit(clip_probs).mean())
             values.update(class_probability_values("clip", clip_probs))
+            values.update(zip(SKIN_COLOR_NAMES, map(float, inputs.skin_color), strict=True))
             if motion:
                 values.update(zip(FEATURE_NAMES, map(float, inputs.motion), strict=True))
             class_probs = 0.5 * class_probs + 0.5 * clip_probs.mean(axis=0)
@@ -255,6 +257,7 @@ FUSION_INPUTS: tuple[str, ...] = (
     *class_probability_names("clip"),
     *FEATURE_NAMES,
     *TEXTURE_NAMES,
+    *SKIN_COLOR_NAMES,
 )
 
 

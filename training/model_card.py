@@ -64,7 +64,9 @@ def _fusion_lines(result: dict[str, Any]) -> list[str]:
     return [
         "- video fusion: logistic regression over both models' spoof log-odds, their class probabilities and 4 "
         "native-resolution skin texture statistics (Laplacian energy, two spectral band ratios, median-filter "
-        "residual), fitted on the labelled real clips (live clips and generator outputs) plus every live clip "
+        "residual) and the skin chroma dynamics (log spread of the POS pulse projection of cheek and forehead "
+        "colour: live skin changes colour with blood volume and light, a re-rendered still does not), "
+        "fitted on the labelled real clips (live clips and generator outputs) plus every live clip "
         "filmed off a screen or printed by training.synth (a tenth of the attack weight: the data has no real "
         "replay or print videos); thresholds from out-of-fold bona fide scores. The 19 motion features are "
         "computed but not used: fitted on real generators their weights flip sign from one held-out generator "
@@ -190,6 +192,11 @@ def write_model_card(path: Path, result: dict[str, Any], *, version: str | None 
         "- the skin texture statistics expect camera grain: a phone's strong denoising or beauty filter smooths "
         "skin like a generator's decoder and may raise BPCER; measure on your own bona fide captures "
         "(`liveness eval`) before relying on the thresholds.",
+        "- the skin chroma statistic sees about 4 s at 8 frames/s of H.264 video: too little for a heart rate, "
+        "so it measures colour variation, which flickering light also causes (an animated photo re-encoded "
+        "with colour noise added could raise it), and a camera's temporal denoising may lower it for live "
+        "users. A still photo moved as a whole (the benchmarks' generated 'bona fide') has none: it scores "
+        "as an attack, rightly.",
         *_weakest_generator_line(result),
         "",
     ]

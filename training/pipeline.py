@@ -25,6 +25,7 @@ from training.catalog import Item, load_catalog, summary
 from training.export import export_run, fusion_entry, update_manifest
 from training.model_card import write_model_card
 from training.real_fusion import (
+    REAL_FUSION_FEATURES,
     REPORTED_SPECIES,
     SYNTHETIC_SOURCE_PREFIX,
     RealClip,
@@ -181,8 +182,9 @@ def run_training(
         "seed": seed,
         "scale": scale,
         "real_attack_samples_used_for_training": "CNNs: none except sources marked training-pool-only "
-        "(LivenessDectectionForFaceSpoofingAttack replay photos); video fusion (a 16-input logistic regression): "
-        "every real video, with figures from leave-one-generator-out / person-fold cross-validation",
+        "(LivenessDectectionForFaceSpoofingAttack replay photos); video fusion "
+        f"(a {len(REAL_FUSION_FEATURES)}-input logistic regression): every real video, with figures from "
+        "leave-one-generator-out / person-fold cross-validation",
     }
     staged = _stage_weights(out_dir)
     export_run(out_dir, staged, version="run", training_data=training_data)
