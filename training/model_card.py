@@ -68,7 +68,8 @@ def _fusion_lines(result: dict[str, Any]) -> list[str]:
         "colour: live skin changes colour with blood volume and light, a re-rendered still does not), "
         "fitted on the labelled real clips (live clips and generator outputs) plus every live clip "
         "filmed off a screen or printed by training.synth (a tenth of the attack weight: the data has no real "
-        "replay or print videos); thresholds from out-of-fold bona fide scores. The 19 motion features are "
+        "replay or print videos); its L2 strength chosen by the same cross-validation inside each fit's own "
+        "training clips (nested); thresholds from out-of-fold bona fide scores. The 19 motion features are "
         "computed but not used: fitted on real generators their weights flip sign from one held-out generator "
         "to the next.",
         "- image fusion: frame_cnn alone, calibrated on synthetic validation persons.",

@@ -277,6 +277,8 @@ def train(sample_paths: list[Path], run_dir: Path, cfg: TrainConfig) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
     data = SampleSet.load(sample_paths)
     t0 = time.time()
+    previous_log = run_dir / "train_log.json"
+    resumed = all((run_dir / f"{name}.pt").exists() for name in ("frame_cnn", "clip_net")) and previous_log.exists()
     frame_model = _train_or_resume("frame_cnn", run_dir, lambda log: train_frame_model(data, cfg, log))
     clip_model = _train_or_resume("clip_net", run_dir, lambda log: train_clip_model(data, cfg, log))
 
@@ -298,11 +300,16 @@ def train(sample_paths: list[Path], run_dir: Path, cfg: TrainConfig) -> dict:
         **feats,
     )
     counts = Counter(f"{data.split[i]}/{data.kind[i]}/{CLASSES[data.labels[i]]}" for i in range(len(data.labels)))
+    samples = dict(sorted(counts.items()))
+    if resumed:
+        # The models were trained on the sample set of the first run; a sample made since
+        # (one that failed to build then) never reached them.
+        samples = json.loads(previous_log.read_text()).get("samples", samples)
     summary = {
         "config": cfg.__dict__,
         "log": _epoch_log(run_dir),
         "minutes": (time.time() - t0) / 60,
-        "samples": dict(sorted(counts.items())),
+        "samples": samples,
         "val": {"video": len(val_video), "image": len(val_image)},
     }
     (run_dir / "train_log.json").write_text(json.dumps(summary, indent=2, default=str))

@@ -51,26 +51,53 @@ def test_animated_photos_get_one_fold_per_generator_and_the_rest_person_folds() 
 
 
 def test_no_fold_trains_on_its_generator_or_its_persons(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Neither the scoring fits nor the fits that choose their L2 strength (nested inside each
+    one's training clips) ever see a clip being scored, its person or its generator."""
     clips = _clips()
-    seen: list[tuple[np.ndarray, np.ndarray]] = []
-    fit_predict = real_fusion._fit_predict
+    outer: list[tuple[np.ndarray, np.ndarray]] = []
+    selections: list[tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]]]] = []
+    fit_predict, choose_l2 = real_fusion._fit_predict, real_fusion.choose_l2
+    depth = [0]
 
-    def spy(
+    def spy_fit(
         x: np.ndarray, y: np.ndarray, synthetic: np.ndarray, train: np.ndarray, test: np.ndarray, l2: float
     ) -> np.ndarray:
-        seen.append((train.copy(), test.copy()))
+        (selections[-1][1] if depth[0] else outer).append((train.copy(), test.copy()))
         return fit_predict(x, y, synthetic, train, test, l2)
 
-    monkeypatch.setattr(real_fusion, "_fit_predict", spy)
+    def spy_choose(*args: np.ndarray) -> float:
+        selections.append((args[-1].copy(), []))
+        depth[0] += 1
+        try:
+            return choose_l2(*args)
+        finally:
+            depth[0] -= 1
+
+    monkeypatch.setattr(real_fusion, "_fit_predict", spy_fit)
+    monkeypatch.setattr(real_fusion, "choose_l2", spy_choose)
     cross_validated_scores(clips)
-    assert seen and sum(test.sum() for _, test in seen) == len(clips)  # every clip scored once
-    for train, test in seen:
+    assert outer and sum(test.sum() for _, test in outer) == len(clips)  # every clip scored once
+    assert len(selections) == len(outer)  # one L2 choice per scoring fit
+    for (train, _test), (within, inner) in zip(outer, selections, strict=True):
+        assert inner and np.array_equal(within, train)
+        assert all(not ((t | s) & ~train).any() for t, s in inner)  # selection stays in the training clips
+    for train, test in outer + [fit for _, inner in selections for fit in inner]:
         train_persons = {c.person for c, t in zip(clips, train, strict=True) if t}
         test_clips = [c for c, t in zip(clips, test, strict=True) if t]
         assert not train_persons & {c.person for c in test_clips}
         test_generators = {c.source for c in test_clips if c.species == "animated_photo"}
         train_generators = {c.source for c, t in zip(clips, train, strict=True) if t and c.is_attack}
         assert not test_generators & train_generators
+
+
+def test_l2_is_chosen_from_the_grid_per_fold_and_can_be_fixed() -> None:
+    clips = _clips(signal=3.0)
+    metrics = fit_real_fusion(clips)[1]
+    assert metrics["l2"] in real_fusion.L2_GRID
+    assert set(metrics["l2_chosen_per_fold"].values()) <= set(real_fusion.L2_GRID)
+    assert len(metrics["l2_chosen_per_fold"]) == len({fold_of(c) for c in clips})
+    fixed = fit_real_fusion(clips, l2=0.5)[1]
+    assert fixed["l2"] == 0.5 and set(fixed["l2_chosen_per_fold"].values()) == {0.5}
 
 
 def test_a_real_signal_is_found_out_of_fold_and_noise_is_not() -> None:

@@ -75,6 +75,10 @@ def test_train_export_and_score(data_dir: Path, tmp_path: Path) -> None:
     assert {entry["model"] for entry in summary["log"]} == {"frame_cnn", "clip_net"}
     fusion = json.loads((tmp_path / "fusion.json").read_text())
     assert set(fusion) == {"video", "image"}
+    # A resumed run keeps the sample counts the models were trained on, though the sample
+    # folder changed since (here: one sample fewer).
+    resumed = train(paths[1:], tmp_path, TrainConfig(frame_epochs=1, clip_epochs=1, batch_frames=16, batch_clips=4))
+    assert resumed["samples"] == summary["samples"]
 
     weights = _stage_weights(tmp_path)
     entries = export_run(tmp_path, weights, version="smoke")
