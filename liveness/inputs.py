@@ -14,7 +14,7 @@ from liveness.faces import align_faces
 from liveness.models.manifest import InputSpec
 from liveness.motion import motion_features
 from liveness.skin_color import SKIN_COLOR_NAMES, skin_color_features
-from liveness.texture import texture_features
+from liveness.texture import TEXTURE_DYNAMICS_NAMES, texture_dynamics, texture_features
 from liveness.types import FaceTrack, Frames
 
 FRAME_CROPS_PER_ATTEMPT = 8
@@ -25,13 +25,15 @@ class ModelInputs:
     """``frame_crops`` (K, S, S, 3) for the per-frame model, ``clip_crops`` (N, s, s, 3) for the
     temporal model (every tracked frame, in order), ``motion`` (F,) hand features (empty for
     fewer than 3 frames, or when not asked for), ``texture`` (T,) native-resolution skin statistics,
-    ``skin_color`` (C,) skin chroma dynamics (NaN for fewer than 3 frames); uint8 crops."""
+    ``skin_color`` (C,) skin chroma dynamics and ``texture_dynamics`` (D,) the frame-to-frame spread
+    of skin detail (both NaN for fewer than 3 frames); uint8 crops."""
 
     frame_crops: np.ndarray
     clip_crops: np.ndarray
     motion: np.ndarray
     texture: np.ndarray
     skin_color: np.ndarray
+    texture_dynamics: np.ndarray
 
 
 def evenly_spaced(n: int, k: int) -> np.ndarray:
@@ -58,14 +60,21 @@ def build_inputs(
     clip_crops = np.zeros((0, *clip_spec.size, 3), np.uint8)
     motion_values = np.zeros(0, np.float32)
     skin_color = np.full(len(SKIN_COLOR_NAMES), np.nan, np.float32)
+    dynamics = np.full(len(TEXTURE_DYNAMICS_NAMES), np.nan, np.float32)
     if len(tracked) >= 3:
         skin_color = skin_color_features(frames.images, track)
+        dynamics = texture_dynamics(frames.images, track)
         clip_crops = align_faces(tracked, track.landmarks, size=clip_spec.size[0], scale=clip_spec.crop_scale)
         if motion:
             motion_values = motion_features(frames.images, track, clip_crops)
     texture = texture_features(frames.images, track)
     return ModelInputs(
-        frame_crops=frame_crops, clip_crops=clip_crops, motion=motion_values, texture=texture, skin_color=skin_color
+        frame_crops=frame_crops,
+        clip_crops=clip_crops,
+        motion=motion_values,
+        texture=texture,
+        skin_color=skin_color,
+        texture_dynamics=dynamics,
     )
 
 

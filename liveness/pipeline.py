@@ -26,7 +26,7 @@ from liveness.motion import FEATURE_NAMES
 from liveness.result import LOW_QUALITY, MULTIPLE_FACES, AttemptResult
 from liveness.scoring.fusion import CLASSES, LogisticFusion, attack_reason, softmax, spoof_logit
 from liveness.skin_color import SKIN_COLOR_NAMES
-from liveness.texture import TEXTURE_NAMES
+from liveness.texture import TEXTURE_DYNAMICS_NAMES, TEXTURE_NAMES
 from liveness.types import FaceTrack, Frames
 
 MediaSource = str | Path | bytes | Sequence[str | Path | bytes]
@@ -210,6 +210,7 @@ class Scorer:
             values[CLIP_SPOOF_LOGIT] = float(spoof_logit(clip_probs).mean())
             values.update(class_probability_values("clip", clip_probs))
             values.update(zip(SKIN_COLOR_NAMES, map(float, inputs.skin_color), strict=True))
+            values.update(zip(TEXTURE_DYNAMICS_NAMES, map(float, inputs.texture_dynamics), strict=True))
             if motion:
                 values.update(zip(FEATURE_NAMES, map(float, inputs.motion), strict=True))
             class_probs = 0.5 * class_probs + 0.5 * clip_probs.mean(axis=0)
@@ -257,6 +258,7 @@ FUSION_INPUTS: tuple[str, ...] = (
     *class_probability_names("clip"),
     *FEATURE_NAMES,
     *TEXTURE_NAMES,
+    *TEXTURE_DYNAMICS_NAMES,
     *SKIN_COLOR_NAMES,
 )
 

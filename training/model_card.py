@@ -64,8 +64,10 @@ def _fusion_lines(result: dict[str, Any]) -> list[str]:
     return [
         "- video fusion: logistic regression over both models' spoof log-odds, their class probabilities and 4 "
         "native-resolution skin texture statistics (Laplacian energy, two spectral band ratios, median-filter "
-        "residual) and the skin chroma dynamics (log spread of the POS pulse projection of cheek and forehead "
-        "colour: live skin changes colour with blood volume and light, a re-rendered still does not), "
+        "residual), their frame-to-frame spread for the Laplacian energy (a live face's sharpness changes with "
+        "motion blur, focus and expression; a re-rendered texture keeps one) and the skin chroma dynamics "
+        "(log spread of the POS pulse projection of cheek and forehead colour: live skin changes colour with "
+        "blood volume and light, a re-rendered still does not), "
         "fitted on the labelled real clips (live clips and generator outputs) plus every live clip "
         "filmed off a screen or printed by training.synth (a tenth of the attack weight: the data has no real "
         "replay or print videos); its L2 strength chosen by the same cross-validation inside each fit's own "
@@ -198,6 +200,8 @@ def write_model_card(path: Path, result: dict[str, Any], *, version: str | None 
         "with colour noise added could raise it), and a camera's temporal denoising may lower it for live "
         "users. A still photo moved as a whole (the benchmarks' generated 'bona fide') has none: it scores "
         "as an attack, rightly.",
+        "- the frame-to-frame spread of skin detail rewards sharpness that changes: a live user held perfectly "
+        "still on a tripod shows less of it, and an attacker who varies blur per frame could add it.",
         *_weakest_generator_line(result),
         "",
     ]

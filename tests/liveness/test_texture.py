@@ -5,7 +5,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from liveness.texture import TEXTURE_NAMES, patch_statistics, skin_patch, texture_features
+from liveness.texture import (
+    TEXTURE_DYNAMICS_NAMES,
+    TEXTURE_NAMES,
+    patch_statistics,
+    skin_patch,
+    texture_dynamics,
+    texture_features,
+)
 from liveness.types import FaceTrack
 
 
@@ -56,3 +63,23 @@ def test_a_face_too_small_for_a_patch_gives_zeros() -> None:
 def test_no_tracked_frames_gives_zeros() -> None:
     features = texture_features([], _track(0, (0, 0, 1, 1)))
     assert features.dtype == np.float32 and not features.any()
+
+
+def test_detail_that_changes_between_frames_has_a_larger_spread() -> None:
+    # A live face: motion blur and focus vary from frame to frame. A re-rendered still: the
+    # same sharpness every frame (here, the same grain at one blur level).
+    rng = np.random.default_rng(1)
+    grain = rng.normal(128, 30, (240, 240, 3)).clip(0, 255).astype(np.uint8)
+    varying = [cv2.GaussianBlur(grain, (0, 0), sigma) for sigma in (0.4, 1.5, 0.6, 2.0, 0.5, 1.2)]
+    steady = [cv2.GaussianBlur(grain, (0, 0), 1.0) for _ in range(6)]
+    track = _track(6, (20, 20, 220, 220))
+    (live,), (still,) = texture_dynamics(varying, track), texture_dynamics(steady, track)
+    assert TEXTURE_DYNAMICS_NAMES == ("face_laplacian_norm_std",)
+    assert still < 0.01 < 0.3 < live
+
+
+def test_texture_dynamics_need_three_usable_frames() -> None:
+    frames = _grain_frames(2, blur=False)
+    assert np.isnan(texture_dynamics(frames, _track(2, (20, 20, 220, 220)))).all()
+    tiny_face = _track(6, (100, 100, 104, 104))  # too few pixels for a patch in every frame
+    assert np.isnan(texture_dynamics(_grain_frames(6, blur=False), tiny_face)).all()
