@@ -24,7 +24,7 @@ from liveness.models.manifest import WEIGHTS_DIR, LoadedModel, load_model, read_
 from liveness.models.runner import DirectRunner, ModelRunner
 from liveness.motion import FEATURE_NAMES
 from liveness.result import LOW_QUALITY, MULTIPLE_FACES, AttemptResult
-from liveness.scoring.fusion import CLASSES, LogisticFusion, attack_reason, softmax, spoof_logit
+from liveness.scoring.fusion import CLASSES, LogisticFusion, SpeciesNamer, attack_reason, softmax, spoof_logit
 from liveness.skin_color import SKIN_COLOR_NAMES
 from liveness.texture import TEXTURE_DYNAMICS_NAMES, TEXTURE_NAMES
 from liveness.types import FaceTrack, Frames
@@ -66,7 +66,10 @@ class Scorer:
             raise ModelError(f"the manifest in {self.weights_dir} has no trained fusion; run `liveness export`")
         self.video_fusion = LogisticFusion.from_dict(manifest["fusion"]["video"])
         self.image_fusion = LogisticFusion.from_dict(manifest["fusion"]["image"])
-        for fusion in (self.video_fusion, self.image_fusion):
+        # Names the attack of a flagged video; older manifests have none (the CNNs name it).
+        namer = manifest["fusion"].get("video_species")
+        self.video_species = SpeciesNamer.from_dict(namer) if namer is not None else None
+        for fusion in (self.video_fusion, self.image_fusion, *([self.video_species] if self.video_species else [])):
             unknown = sorted(set(fusion.features) - set(FUSION_INPUTS))
             if unknown:
                 # A missing value would silently count as 0 and shift every score.
@@ -161,7 +164,11 @@ class Scorer:
         fusion = self.video_fusion if video else self.image_fusion
         spoof_score = fusion.score(values)
         decision = fusion.decide(spoof_score)
-        reasons = [attack_reason(class_probs)] if decision != "pass" else []
+        reasons = []
+        if decision != "pass" and video and self.video_species is not None:
+            reasons.append(self.video_species.reason(values))
+        elif decision != "pass":
+            reasons.append(attack_reason(class_probs))
         if MULTIPLE_FACES in track.reasons or track.max_faces_seen > 1:
             reasons.append(MULTIPLE_FACES)
             decision = "review" if decision == "pass" else decision

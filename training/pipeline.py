@@ -32,6 +32,7 @@ from training.real_fusion import (
     clip_records,
     extract_clips,
     fit_real_fusion,
+    fit_species_namer,
     synthesize_presentation_clips,
 )
 from training.train import TrainConfig, train
@@ -120,6 +121,8 @@ def refit_video_fusion(items: list[Item], run_dir: Path, staged: Path) -> tuple[
         clips, LogisticFusion.from_dict(fusions["video_synthetic"]), {r["path"] for r in records}
     )
     fusions["video"] = fusion.to_dict()
+    namer, metrics["species_naming"] = fit_species_namer(clips)
+    fusions["video_species"] = namer.to_dict()
     path.write_text(json.dumps(fusions, indent=2))
     update_manifest(staged, {}, fusion_entry(run_dir, version="run"))
     (run_dir / "real_cv.json").write_text(json.dumps({"metrics": metrics, "records": records}, indent=2, default=str))

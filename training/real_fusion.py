@@ -42,12 +42,12 @@ from tqdm import tqdm
 from liveness.errors import LivenessError
 from liveness.evaluation import metrics_for
 from liveness.pipeline import CLIP_SPOOF_LOGIT, FRAME_SPOOF_LOGIT, Scorer, class_probability_names
-from liveness.scoring.fusion import LogisticFusion
+from liveness.scoring.fusion import LogisticFusion, SpeciesNamer
 from liveness.scoring.metrics import bootstrap_ci, roc_auc, threshold_at_bpcer
 from liveness.skin_color import SKIN_COLOR_NAMES
 from liveness.texture import TEXTURE_DYNAMICS_NAMES, TEXTURE_NAMES
 from training.catalog import Item
-from training.fusion_fit import fit_fusion
+from training.fusion_fit import fit_fusion, fit_logistic
 
 # Model log-odds, both models' class probabilities, skin texture, skin chroma dynamics
 # (``liveness.skin_color``: lower than live video for every generator; out of fold it lifted
@@ -344,3 +344,58 @@ def fit_real_fusion(
         "thresholds": {"video_review_bpcer5": fusion.review_threshold, "video_reject_bpcer1": fusion.reject_threshold},
     }
     return fusion, metrics, records
+
+
+# The species a flagged video is named as; fitted on the attack clips only.
+NAMER_CLASSES = ("animated_photo", "face_swap", "replay", "print")
+NAMER_L2 = 1.0
+
+
+def _fit_namer(x: np.ndarray, species: np.ndarray, l2: float = NAMER_L2) -> SpeciesNamer:
+    """One logistic regression per species against the other attacks, each class weighted
+    equally (a species with few clips still counts)."""
+    mean, std = x.mean(0), x.std(0)
+    std = np.where(std > 1e-9, std, 1.0)
+    xs = (x - mean) / std
+    coefs, intercepts = [], []
+    for k in range(len(NAMER_CLASSES)):
+        target = (species == k).astype(np.float64)
+        weight = np.where(target == 1, 0.5 / max(1.0, target.sum()), 0.5 / max(1.0, (1 - target).sum()))
+        coef, intercept = fit_logistic(xs, target, l2=l2, sample_weight=weight)
+        coefs.append(coef)
+        intercepts.append(intercept)
+    return SpeciesNamer(REAL_FUSION_FEATURES, NAMER_CLASSES, mean, std, np.array(coefs), np.array(intercepts))
+
+
+def _cnn_species(clip: RealClip) -> str:
+    """What the runtime named an attack before a namer existed: the CNNs' mean class
+    probabilities (``liveness.scoring.fusion.attack_reason``)."""
+    probs = {k: clip.values.get(f"frame_p_{k}", 0.0) + clip.values.get(f"clip_p_{k}", 0.0) for k in NAMER_CLASSES}
+    return max(NAMER_CLASSES, key=lambda k: probs[k])
+
+
+def fit_species_namer(clips: Sequence[RealClip]) -> tuple[SpeciesNamer, dict[str, Any]]:
+    """The shipped namer (fitted on every attack clip of a ``NAMER_CLASSES`` species) and its
+    out-of-fold recall per species (same folds as the fusion: animated photos named by a
+    namer that never saw their generator), next to the CNNs' naming of the same clips."""
+    attacks = [c for c in clips if c.is_attack and c.species in NAMER_CLASSES]
+    if len({c.species for c in attacks}) < 2:
+        raise ValueError("naming attacks needs clips of at least two attack species")
+    x = _design(attacks, REAL_FUSION_FEATURES)[0]
+    species = np.array([NAMER_CLASSES.index(c.species) for c in attacks])
+    folds = np.array([fold_of(c) for c in attacks])
+    persons = np.array([c.person for c in attacks])
+    named = np.full(len(attacks), -1)
+    for _, train, test in _splits(folds, persons, np.ones(len(attacks), bool)):
+        if len(set(species[train])) < 2:
+            continue
+        named[test] = _fit_namer(x[train], species[train]).predict(x[test])
+    cnn = np.array([NAMER_CLASSES.index(_cnn_species(c)) for c in attacks])
+    metrics: dict[str, Any] = {"l2": NAMER_L2, "recall_out_of_fold": {}, "recall_cnn_naming": {}, "n": {}}
+    for k, name in enumerate(NAMER_CLASSES):
+        mine = species == k
+        if mine.any():
+            metrics["n"][name] = int(mine.sum())
+            metrics["recall_out_of_fold"][name] = float((named[mine] == k).mean())
+            metrics["recall_cnn_naming"][name] = float((cnn[mine] == k).mean())
+    return _fit_namer(x, species), metrics

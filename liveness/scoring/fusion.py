@@ -89,6 +89,64 @@ class LogisticFusion:
         return "pass"
 
 
+@dataclass(frozen=True)
+class SpeciesNamer:
+    """Which attack a flagged attempt most likely is, from the same inputs as the fusion: one
+    logistic score per species in ``classes`` (one against the rest), the highest wins.
+
+    Fitted by ``training/`` on labelled real attacks (manifest: "fusion" → "video_species"),
+    because the CNNs' own class probabilities, learned on synthetic attacks, name real
+    generators' output a print or a replay too often.
+    """
+
+    features: tuple[str, ...]
+    classes: tuple[str, ...]
+    mean: np.ndarray
+    std: np.ndarray
+    coef: np.ndarray  # (len(classes), len(features))
+    intercept: np.ndarray  # (len(classes),)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SpeciesNamer:
+        try:
+            features, classes = tuple(data["features"]), tuple(data["classes"])
+            mean, std = (np.asarray(data[k], np.float64) for k in ("mean", "std"))
+            coef, intercept = np.asarray(data["coef"], np.float64), np.asarray(data["intercept"], np.float64)
+            if mean.shape != (len(features),) or std.shape != (len(features),):
+                raise ValueError("mean/std must each have one value per feature")
+            if coef.shape != (len(classes), len(features)) or intercept.shape != (len(classes),):
+                raise ValueError("coef must be (classes, features) and intercept (classes,)")
+            unknown = sorted(set(classes) - set(SPECIES_REASON))
+            if unknown:
+                raise ValueError(f"classes without a reason code: {unknown}")
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"species namer in the manifest is invalid: {exc}") from exc
+        return cls(features, classes, mean, np.where(std > 1e-12, std, 1.0), coef, intercept)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "features": list(self.features),
+            "classes": list(self.classes),
+            "mean": self.mean.tolist(),
+            "std": self.std.tolist(),
+            "coef": self.coef.tolist(),
+            "intercept": self.intercept.tolist(),
+        }
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Class indices for raw feature rows (n, features); NaN counts as the fitted mean."""
+        z = np.nan_to_num((np.atleast_2d(x) - self.mean) / self.std, nan=0.0, posinf=0.0, neginf=0.0)
+        return np.argmax(z @ self.coef.T + self.intercept, axis=1)
+
+    def name(self, values: dict[str, float]) -> str:
+        """The species with the highest score for one attempt's fusion values."""
+        x = np.array([values.get(k, np.nan) for k in self.features], np.float64)
+        return self.classes[int(self.predict(x)[0])]
+
+    def reason(self, values: dict[str, float]) -> str:
+        return SPECIES_REASON[self.name(values)]
+
+
 def attack_reason(class_probs: np.ndarray) -> str:
     """The reason code of the most likely attack species given mean class probabilities."""
     species = CLASSES[1 + int(np.argmax(class_probs[1:]))]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from liveness.errors import ModelError
-from liveness.scoring.fusion import CLASSES, LogisticFusion, attack_reason, softmax, spoof_logit
+from liveness.scoring.fusion import CLASSES, LogisticFusion, SpeciesNamer, attack_reason, softmax, spoof_logit
 
 
 def _fusion() -> LogisticFusion:
@@ -49,3 +49,41 @@ def test_spoof_logit_and_reason() -> None:
     live = softmax(np.array([[5.0, 0, 0, 0, 0]]))
     assert spoof_logit(live)[0] < 0
     assert len(CLASSES) == probs.shape[1]
+
+
+def _namer() -> SpeciesNamer:
+    # "a" high → animated photo, "b" high → print, neither → face swap (the intercepts).
+    return SpeciesNamer.from_dict({
+        "features": ["a", "b"],
+        "classes": ["animated_photo", "print", "face_swap"],
+        "mean": [0.0, 0.0],
+        "std": [1.0, 2.0],
+        "coef": [[2.0, 0.0], [0.0, 2.0], [0.0, 0.0]],
+        "intercept": [0.0, 0.0, 1.0],
+    })
+
+
+def test_species_namer_names_the_highest_scoring_species() -> None:
+    namer = _namer()
+    assert namer.name({"a": 3.0, "b": 0.0}) == "animated_photo"
+    assert namer.name({"a": 0.0, "b": 6.0}) == "print"  # 6 / std 2 = 3 → score 6
+    assert namer.name({"a": 0.0, "b": 0.0}) == "face_swap"
+    assert namer.name({"b": float("nan")}) == "face_swap"  # unmeasured values count as the mean
+    assert namer.reason({"a": 3.0}) == "ANIMATED_PHOTO"
+    assert namer.predict(np.array([[3.0, 0.0], [0.0, 6.0]])).tolist() == [0, 1]
+    assert SpeciesNamer.from_dict(namer.to_dict()).to_dict() == namer.to_dict()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"coef": [[1.0, 0.0]]},  # one row for three classes
+        {"mean": [0.0]},
+        {"classes": ["animated_photo", "print", "selfie"]},  # no reason code for "selfie"
+        {"intercept": None},
+    ],
+)
+def test_invalid_species_namer_is_a_model_error(change: dict) -> None:
+    config = {**_namer().to_dict(), **change}
+    with pytest.raises(ModelError, match="species namer"):
+        SpeciesNamer.from_dict(config)

@@ -19,7 +19,7 @@ from liveness.models.runtime import CPU, select_providers
 from liveness.motion import FEATURE_NAMES
 from liveness.pipeline import Scorer
 from liveness.types import Frames
-from tests.face_fixtures import moving_portrait_frames, portrait, write_video
+from tests.face_fixtures import moving_portrait_frames, portrait, write_image, write_video
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +191,34 @@ def test_a_fusion_needing_unknown_inputs_is_refused(weights: Path, tmp_path: Pat
     (copy / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(ModelError, match="pulse_snr"):
         Scorer(weights_dir=copy)
+
+
+def _with_fusion(weights: Path, folder: Path, change: dict) -> Path:
+    shutil.copytree(weights, folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["fusion"].update(change)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def test_a_flagged_video_is_named_by_the_species_namer(weights: Path, tmp_path: Path) -> None:
+    flag_everything = {"features": ["frame_spoof_logit"], "mean": [0.0], "std": [1.0], "coef": [0.0],
+                       "intercept": 5.0, "thresholds": {"bpcer_1": 0.999, "bpcer_5": 0.5}}
+    namer = {"features": ["frame_spoof_logit"], "classes": ["animated_photo", "face_swap"], "mean": [0.0],
+             "std": [1.0], "coef": [[0.0], [0.0]], "intercept": [0.0, 1.0]}  # always "face_swap"
+    fusions = {"video": flag_everything, "image": flag_everything}
+    named = Scorer(weights_dir=_with_fusion(weights, tmp_path / "named", {**fusions, "video_species": namer}))
+    unnamed = Scorer(weights_dir=_with_fusion(weights, tmp_path / "unnamed", fusions))
+    video = named.score(write_video(moving_portrait_frames(40), tmp_path / "v.mp4"))
+    assert video.decision == "review" and video.reasons[0] == "FACE_SWAP"
+    # Images have no namer: the CNNs name the attack, as without one.
+    image = tmp_path / "face.png"
+    write_image(image)
+    assert named.score(image).reasons == unnamed.score(image).reasons != []
+
+
+def test_a_namer_needing_unknown_inputs_is_refused(weights: Path, tmp_path: Path) -> None:
+    namer = {"features": ["pulse_snr"], "classes": ["animated_photo", "face_swap"], "mean": [0.0], "std": [1.0],
+             "coef": [[1.0], [0.0]], "intercept": [0.0, 0.0]}
+    with pytest.raises(ModelError, match="pulse_snr"):
+        Scorer(weights_dir=_with_fusion(weights, tmp_path / "w", {"video_species": namer}))

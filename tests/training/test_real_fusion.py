@@ -194,3 +194,33 @@ def test_replay_and_print_clips_are_made_from_live_clips_and_reused(tmp_path: Pa
     again = synthesize_presentation_clips(items, tmp_path / "pa", WEIGHTS_DIR, progress=False)
     assert [f.stat().st_mtime_ns for f in files] == stamps  # reused, not re-made
     assert [c.values for c in again] == [c.values for c in made]
+
+
+def test_species_namer_learns_which_attack_it_is_out_of_fold() -> None:
+    """Animated photos read high on one input and face swaps on another: the namer must tell
+    them apart for a generator it never saw, and report the CNNs' naming beside its own."""
+    rng = np.random.default_rng(3)
+    clips = []
+    for gen in GENERATORS:
+        for p in range(4):
+            values = {k: float(rng.normal()) for k in REAL_FUSION_FEATURES}
+            values["face_hf_high"] += 3.0
+            values["frame_p_face_swap"] = values["clip_p_face_swap"] = 5.0  # the CNNs think otherwise
+            clips.append(RealClip(f"{gen}{p}.mp4", "attack", "animated_photo", gen, f"{gen}_p{p}", "test", values))
+    for p in range(12):
+        values = {k: float(rng.normal()) for k in REAL_FUSION_FEATURES}
+        values["skin_chroma_log_std"] += 3.0
+        clips.append(RealClip(f"s{p}.mp4", "attack", "face_swap", "Swapper", f"person{p}", "test", values))
+    namer, metrics = real_fusion.fit_species_namer(clips)
+    assert metrics["n"] == {"animated_photo": 12, "face_swap": 12}
+    assert metrics["recall_out_of_fold"]["animated_photo"] > 0.8
+    assert metrics["recall_out_of_fold"]["face_swap"] > 0.8
+    assert metrics["recall_cnn_naming"]["animated_photo"] < 0.2
+    assert namer.name(clips[0].values) == "animated_photo"
+    assert namer.name(clips[-1].values) == "face_swap"
+
+
+def test_species_namer_needs_two_species() -> None:
+    only_animated = [c for c in _clips() if c.species == "animated_photo"]
+    with pytest.raises(ValueError, match="two attack species"):
+        real_fusion.fit_species_namer(only_animated)
