@@ -50,8 +50,8 @@ def evenly_spaced(n: int, k: int) -> np.ndarray:
 def build_inputs(
     frames: Frames, track: FaceTrack, *, frame_spec: InputSpec, clip_spec: InputSpec, motion: bool = True
 ) -> ModelInputs:
-    """The crops, and the features of ``liveness.texture``, ``liveness.skin_color`` and
-    (``motion``) ``liveness.motion``."""
+    """The crops, and the features of ``liveness.texture`` (statistics and, for 3+ frames,
+    their spread), ``liveness.skin_color`` (3+ frames) and (``motion``) ``liveness.motion``."""
     tracked = [frames.images[int(i)] for i in track.frame_indices]
     pick = evenly_spaced(len(tracked), FRAME_CROPS_PER_ATTEMPT)
     frame_crops = align_faces(

@@ -69,13 +69,14 @@ class Scorer:
         # Names the attack of a flagged video; older manifests have none (the CNNs name it).
         namer = manifest["fusion"].get("video_species")
         self.video_species = SpeciesNamer.from_dict(namer) if namer is not None else None
-        for fusion in (self.video_fusion, self.image_fusion, *([self.video_species] if self.video_species else [])):
-            unknown = sorted(set(fusion.features) - set(FUSION_INPUTS))
+        fitted = [self.video_fusion, self.image_fusion, *([self.video_species] if self.video_species else [])]
+        for fit in fitted:
+            unknown = sorted(set(fit.features) - set(FUSION_INPUTS))
             if unknown:
                 # A missing value would silently count as 0 and shift every score.
                 raise ModelError(f"the fusion in {self.weights_dir} needs inputs this runtime does not make: {unknown}")
         # The motion features cost ~30 ms on a 720p attempt; skip them when no fusion reads them.
-        self._fusion_uses_motion = bool(set(FEATURE_NAMES) & set(self.video_fusion.features))
+        self._fusion_uses_motion = any(set(FEATURE_NAMES) & set(fit.features) for fit in fitted)
         self.frame_model: LoadedModel = load_model(
             FRAME_MODEL, weights_dir=self.weights_dir, device=device, threads=threads
         )
