@@ -15,9 +15,10 @@ from liveness.models.manifest import InputSpec
 from liveness.motion import motion_features
 from liveness.skin_color import SKIN_COLOR_NAMES, skin_color_features
 from liveness.texture import TEXTURE_DYNAMICS_NAMES, texture_dynamics, texture_features
-from liveness.types import FaceTrack, Frames
+from liveness.types import FaceTrack, Frames, evenly_spaced
 
 FRAME_CROPS_PER_ATTEMPT = 8
+__all__ = ["FRAME_CROPS_PER_ATTEMPT", "ModelInputs", "build_inputs", "clip_windows", "evenly_spaced"]
 
 
 @dataclass(frozen=True)
@@ -34,17 +35,6 @@ class ModelInputs:
     texture: np.ndarray
     skin_color: np.ndarray
     texture_dynamics: np.ndarray
-
-
-def evenly_spaced(n: int, k: int) -> np.ndarray:
-    """``k`` indices spread over ``range(n)`` (all of them when n <= k).
-
-    >>> evenly_spaced(10, 3).tolist()
-    [0, 4, 9]
-    """
-    if n <= k:
-        return np.arange(n)
-    return np.round(np.linspace(0, n - 1, k)).astype(int)
 
 
 def build_inputs(

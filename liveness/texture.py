@@ -25,7 +25,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from liveness.types import FaceTrack
+from liveness.types import FaceTrack, evenly_spaced
 
 TEXTURE_NAMES = ("face_laplacian_norm", "face_hf_high", "face_hf_mid", "face_median_residual")
 TEXTURE_DYNAMICS_NAMES = ("face_laplacian_norm_std",)
@@ -100,7 +100,7 @@ def texture_features(images: list[np.ndarray], track: FaceTrack) -> np.ndarray:
     """Mean patch statistics over up to ``MAX_FRAMES`` tracked frames, in ``TEXTURE_NAMES``
     order (float32; zeros when no patch is large enough)."""
     n = len(track.frame_indices)
-    picks = np.unique(np.round(np.linspace(0, n - 1, min(n, MAX_FRAMES))).astype(int)) if n else []
+    picks = evenly_spaced(n, MAX_FRAMES)
     stats = []
     for k in picks:
         patch = skin_patch(images[int(track.frame_indices[k])], track.boxes[k])

@@ -63,3 +63,14 @@ class FaceTrack:
 
     def __len__(self) -> int:
         return len(self.frame_indices)
+
+
+def evenly_spaced(n: int, k: int) -> np.ndarray:
+    """``k`` indices spread over ``range(n)`` (all of them when n <= k).
+
+    >>> evenly_spaced(10, 3).tolist()
+    [0, 4, 9]
+    """
+    if n <= k:
+        return np.arange(n)
+    return np.round(np.linspace(0, n - 1, k)).astype(int)

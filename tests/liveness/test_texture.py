@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import doctest
+
 import cv2
 import numpy as np
+import pytest
 
+import liveness.inputs
+import liveness.types
 from liveness.texture import (
     TEXTURE_DYNAMICS_NAMES,
     TEXTURE_NAMES,
@@ -83,3 +88,9 @@ def test_texture_dynamics_need_three_usable_frames() -> None:
     assert np.isnan(texture_dynamics(frames, _track(2, (20, 20, 220, 220)))).all()
     tiny_face = _track(6, (100, 100, 104, 104))  # too few pixels for a patch in every frame
     assert np.isnan(texture_dynamics(_grain_frames(6, blur=False), tiny_face)).all()
+
+
+@pytest.mark.parametrize("module", [liveness.types, liveness.inputs])
+def test_docstring_examples_of_the_frame_pickers(module: object) -> None:
+    result = doctest.testmod(module)  # type: ignore[arg-type]
+    assert result.attempted > 0 and result.failed == 0
