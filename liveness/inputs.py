@@ -73,9 +73,11 @@ def clip_windows(n: int, length: int, *, max_windows: int = 2) -> list[np.ndarra
 
     Short tracks are padded by repeating their last frame, so a 10-frame clip still scores.
 
+    >>> [w.tolist() for w in clip_windows(3, 4)]
+    [[0, 1, 2, 2]]
     >>> [w.tolist() for w in clip_windows(5, 4)]
-    [[0, 1, 2, 3]]
-    >>> [w[-1] for w in clip_windows(40, 16)]
+    [[0, 1, 2, 3], [1, 2, 3, 4]]
+    >>> [int(w[-1]) for w in clip_windows(40, 16)]
     [15, 39]
     """
     if n <= 0:
