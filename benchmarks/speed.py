@@ -124,6 +124,7 @@ def model_throughput(
         # sizes alike instead of skewing the speed-up (timing all of batch 1 first, in a
         # quiet moment, once doubled clip_net's batch-32 figure in a quick run).
         items = max(feeds_by_batch, default=1)
+        calls_per_turn = {batch: -(-items // batch) for batch in feeds_by_batch}
         turns: dict[int, list[float]] = {b: [] for b in feeds_by_batch}
         for feeds in feeds_by_batch.values():
             model.session.run(None, feeds)
@@ -132,12 +133,12 @@ def model_throughput(
         while min((len(t) for t in turns.values()), default=3) < 3 or time.perf_counter() - start < budget:
             for batch, feeds in feeds_by_batch.items():
                 t = time.perf_counter()
-                for _ in range(-(-items // batch)):
+                for _ in range(calls_per_turn[batch]):
                     model.session.run(None, feeds)
-                turns[batch].append((time.perf_counter() - t) / -(-items // batch))
+                turns[batch].append((time.perf_counter() - t) / calls_per_turn[batch])
         rows: dict[str, Any] = {
             str(batch): {
-                "calls": len(t) * -(-items // batch),
+                "calls": len(t) * calls_per_turn[batch],
                 "items_per_s": batch / statistics.median(t),
                 "ms_per_call": 1000 * statistics.median(t),
                 "best_items_per_s": batch / min(t),

@@ -26,8 +26,8 @@ SKIN_COLOR_NAMES = ("skin_chroma_log_std",)
 SKIN_REGIONS = ((0.15, 0.4, 0.45, 0.7), (0.6, 0.85, 0.45, 0.7), (0.3, 0.7, 0.05, 0.2))
 MIN_FRAMES = 3
 _EPS = 1e-9
-# The value of a perfectly constant colour: log of the floor added to the deviation.
-LOG_FLOOR = float(np.log(1e-6))
+# Added to the deviation before the log, so a perfectly constant colour reads log(1e-6).
+DEVIATION_FLOOR = 1e-6
 
 
 def region_colors(image: np.ndarray, landmarks: np.ndarray) -> np.ndarray:
@@ -67,4 +67,4 @@ def skin_color_features(images: list[np.ndarray], track: FaceTrack) -> np.ndarra
     if len(usable) < MIN_FRAMES:
         return np.full(len(SKIN_COLOR_NAMES), np.nan, np.float32)
     deviation = float(pos_signal(np.asarray(usable)).std())
-    return np.array([np.log(deviation + 1e-6)], np.float32)
+    return np.array([np.log(deviation + DEVIATION_FLOOR)], np.float32)

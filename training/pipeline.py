@@ -18,6 +18,7 @@ from typing import Any
 
 from liveness.evaluation import metrics_for, score_rows
 from liveness.models.manifest import WEIGHTS_DIR, read_manifest
+from liveness.pipeline import Scorer
 from liveness.scoring.fusion import LogisticFusion
 from liveness.scoring.labels import LabelRow
 from training.build import build
@@ -59,7 +60,6 @@ def evaluate_run(
     ``video_records``: out-of-fold video scores from the real-clip fusion fit; when given,
     they replace the runtime's video scores (whose fusion was fitted on those very clips).
     """
-    from liveness.pipeline import Scorer
     from liveness.scoring.report import write_report
 
     scorer = Scorer(weights_dir=weights_dir)
@@ -111,8 +111,9 @@ def synthetic_fusion_metrics(clips: list[RealClip], fusion: LogisticFusion, path
 def refit_video_fusion(items: list[Item], run_dir: Path, staged: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Replace the run's synthetic-validation video fusion by one fitted on the real clips
     (``training.real_fusion``); returns its cross-validated metrics and out-of-fold records."""
-    clips = extract_clips(items, staged)
-    clips += synthesize_presentation_clips(items, run_dir / "presentation_attacks", staged)
+    scorer = Scorer(weights_dir=staged)
+    clips = extract_clips(items, scorer)
+    clips += synthesize_presentation_clips(items, run_dir / "presentation_attacks", scorer)
     fusion, metrics, records = fit_real_fusion(clips)
     path = run_dir / "fusion.json"
     fusions = json.loads(path.read_text())

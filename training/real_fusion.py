@@ -42,12 +42,13 @@ from tqdm import tqdm
 from liveness.errors import LivenessError
 from liveness.evaluation import metrics_for
 from liveness.pipeline import CLIP_SPOOF_LOGIT, FRAME_SPOOF_LOGIT, Scorer, class_probability_names
-from liveness.scoring.fusion import LogisticFusion, SpeciesNamer
+from liveness.result import SPECIES_REASON
+from liveness.scoring.fusion import CLASSES, LogisticFusion, SpeciesNamer, attack_reason
 from liveness.scoring.metrics import bootstrap_ci, roc_auc, threshold_at_bpcer
 from liveness.skin_color import SKIN_COLOR_NAMES
 from liveness.texture import TEXTURE_DYNAMICS_NAMES, TEXTURE_NAMES
 from training.catalog import Item
-from training.fusion_fit import fit_fusion, fit_logistic
+from training.fusion_fit import fit_fusion
 
 # Model log-odds, both models' class probabilities, skin texture, skin chroma dynamics
 # (``liveness.skin_color``: lower than live video for every generator; out of fold it lifted
@@ -100,10 +101,9 @@ class RealClip:
         return self.source.startswith(SYNTHETIC_SOURCE_PREFIX)
 
 
-def extract_clips(items: Sequence[Item], weights_dir: Path, *, progress: bool = True) -> list[RealClip]:
+def extract_clips(items: Sequence[Item], scorer: Scorer, *, progress: bool = True) -> list[RealClip]:
     """The fusion values of every real video in ``items`` (clips with no face are skipped:
     they are failures to acquire whatever the fusion)."""
-    scorer = Scorer(weights_dir=weights_dir)
     clips = []
     videos = [it for it in items if it.is_video]
     for it in tqdm(videos, desc="real clip features", unit="clip", disable=not progress):
@@ -118,7 +118,7 @@ def extract_clips(items: Sequence[Item], weights_dir: Path, *, progress: bool = 
 
 
 def synthesize_presentation_clips(
-    items: Sequence[Item], out_dir: Path, weights_dir: Path, *, progress: bool = True
+    items: Sequence[Item], out_dir: Path, scorer: Scorer, *, progress: bool = True
 ) -> list[RealClip]:
     """Film every bona fide video of ``items`` off a screen (even ones) or as a held-up print
     (odd ones) with ``training.synth``, encode it like the data (H.264, CRF 23) into
@@ -130,7 +130,6 @@ def synthesize_presentation_clips(
     from training.synth.replay import replay_attack
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    scorer = Scorer(weights_dir=weights_dir)
     sources = [it for it in items if it.is_video and it.label == "bona_fide"]
     clips = []
     for k, item in enumerate(tqdm(sources, desc="replay/print clips", unit="clip", disable=not progress)):
@@ -200,6 +199,14 @@ def _fit_predict(
     return ((x[test] - fusion.mean) / fusion.std) @ fusion.coef + fusion.intercept
 
 
+def _fold_arrays(clips: Sequence[RealClip]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each clip's fold (``fold_of``), its person, and whether it is an animated photo."""
+    folds = np.array([fold_of(c) for c in clips])
+    persons = np.array([c.person for c in clips])
+    animated = np.array([c.is_attack and c.species in GENERATOR_FOLD_SPECIES for c in clips])
+    return folds, persons, animated
+
+
 def _splits(folds: np.ndarray, persons: np.ndarray, within: np.ndarray) -> list[tuple[str, np.ndarray, np.ndarray]]:
     """(fold, train, test) masks over the clips in ``within``: each fold of them is tested
     against the rest, minus every clip of a person who appears in the fold."""
@@ -242,9 +249,7 @@ def _nested_logits(
     clips: Sequence[RealClip], features: Sequence[str], l2: float | None
 ) -> tuple[np.ndarray, dict[str, float]]:
     x, y, synthetic = _design(clips, features)
-    folds = np.array([fold_of(c) for c in clips])
-    persons = np.array([c.person for c in clips])
-    animated = np.array([c.is_attack and c.species in GENERATOR_FOLD_SPECIES for c in clips])
+    folds, persons, animated = _fold_arrays(clips)
     logits = np.zeros(len(clips))
     chosen: dict[str, float] = {}
     for fold, train, test in _splits(folds, persons, np.ones(len(clips), bool)):
@@ -301,8 +306,7 @@ def fit_real_fusion(
         raise ValueError("too few bona fide clips of persons the CNNs never trained on to set thresholds")
     x, y, synthetic = _design(clips, REAL_FUSION_FEATURES)
     if l2 is None:
-        animated = np.array([c.is_attack and c.species in GENERATOR_FOLD_SPECIES for c in clips])
-        folds, persons = np.array([fold_of(c) for c in clips]), np.array([c.person for c in clips])
+        folds, persons, animated = _fold_arrays(clips)
         l2 = choose_l2(x, y, synthetic, animated, folds, persons, np.ones(len(clips), bool))
     fusion = replace(
         _fit(x, y, synthetic, l2, REAL_FUSION_FEATURES),
@@ -352,26 +356,26 @@ NAMER_L2 = 1.0
 
 
 def _fit_namer(x: np.ndarray, species: np.ndarray, l2: float = NAMER_L2) -> SpeciesNamer:
-    """One logistic regression per species against the other attacks, each class weighted
-    equally (a species with few clips still counts)."""
-    mean, std = x.mean(0), x.std(0)
-    std = np.where(std > 1e-9, std, 1.0)
-    xs = (x - mean) / std
-    coefs, intercepts = [], []
-    for k in range(len(NAMER_CLASSES)):
-        target = (species == k).astype(np.float64)
-        weight = np.where(target == 1, 0.5 / max(1.0, target.sum()), 0.5 / max(1.0, (1 - target).sum()))
-        coef, intercept = fit_logistic(xs, target, l2=l2, sample_weight=weight)
-        coefs.append(coef)
-        intercepts.append(intercept)
-    return SpeciesNamer(REAL_FUSION_FEATURES, NAMER_CLASSES, mean, std, np.array(coefs), np.array(intercepts))
+    """One logistic regression per species against the other attacks (``fit_fusion``: the
+    same standardization, and each side weighted equally, so a species with few clips still
+    counts)."""
+    columns = dict(zip(REAL_FUSION_FEATURES, x.T, strict=True))
+    fits = [fit_fusion(columns, (species == k).astype(np.int64), l2=l2) for k in range(len(NAMER_CLASSES))]
+    return SpeciesNamer(
+        REAL_FUSION_FEATURES,
+        NAMER_CLASSES,
+        fits[0].mean,
+        fits[0].std,
+        np.array([f.coef for f in fits]),
+        np.array([f.intercept for f in fits]),
+    )
 
 
-def _cnn_species(clip: RealClip) -> str:
-    """What the runtime named an attack before a namer existed: the CNNs' mean class
-    probabilities (``liveness.scoring.fusion.attack_reason``)."""
-    probs = {k: clip.values.get(f"frame_p_{k}", 0.0) + clip.values.get(f"clip_p_{k}", 0.0) for k in NAMER_CLASSES}
-    return max(NAMER_CLASSES, key=lambda k: probs[k])
+def _named_by_cnns(clip: RealClip) -> str:
+    """The reason code the runtime gives without a namer: ``attack_reason`` of the CNNs' mean
+    class probabilities."""
+    probs = [0.5 * clip.values.get(f"frame_p_{k}", 0.0) + 0.5 * clip.values.get(f"clip_p_{k}", 0.0) for k in CLASSES]
+    return attack_reason(np.array(probs))
 
 
 def fit_species_namer(clips: Sequence[RealClip]) -> tuple[SpeciesNamer, dict[str, Any]]:
@@ -383,19 +387,18 @@ def fit_species_namer(clips: Sequence[RealClip]) -> tuple[SpeciesNamer, dict[str
         raise ValueError("naming attacks needs clips of at least two attack species")
     x = _design(attacks, REAL_FUSION_FEATURES)[0]
     species = np.array([NAMER_CLASSES.index(c.species) for c in attacks])
-    folds = np.array([fold_of(c) for c in attacks])
-    persons = np.array([c.person for c in attacks])
+    folds, persons, _ = _fold_arrays(attacks)
     named = np.full(len(attacks), -1)
     for _, train, test in _splits(folds, persons, np.ones(len(attacks), bool)):
         if len(set(species[train])) < 2:
             continue
         named[test] = _fit_namer(x[train], species[train]).predict(x[test])
-    cnn = np.array([NAMER_CLASSES.index(_cnn_species(c)) for c in attacks])
+    cnn_right = np.array([_named_by_cnns(c) == SPECIES_REASON[c.species] for c in attacks])
     metrics: dict[str, Any] = {"l2": NAMER_L2, "recall_out_of_fold": {}, "recall_cnn_naming": {}, "n": {}}
     for k, name in enumerate(NAMER_CLASSES):
         mine = species == k
         if mine.any():
             metrics["n"][name] = int(mine.sum())
             metrics["recall_out_of_fold"][name] = float((named[mine] == k).mean())
-            metrics["recall_cnn_naming"][name] = float((cnn[mine] == k).mean())
+            metrics["recall_cnn_naming"][name] = float(cnn_right[mine].mean())
     return _fit_namer(x, species), metrics

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import cv2
 import numpy as np
@@ -39,6 +40,7 @@ from liveness.documents.reasons import (
 from liveness.errors import LivenessError
 from liveness.media.image import decode_image
 from liveness.media.source import MediaBlob, blob_from_bytes, blob_from_path
+from liveness.types import FaceDetection
 
 __all__ = [
     "DOC_CANONICAL_SIZE",
@@ -369,14 +371,7 @@ def upright_by_portrait(rectified: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 def _best_face_score(page: np.ndarray) -> float:
-    # imported here, as in _face_fraction: documents do not need the face models otherwise
-    from liveness.faces.detector import FaceDetector
-
-    try:
-        faces = FaceDetector(model_range="full", min_score=0.3).detect(page)
-    except LivenessError:
-        return 0.0  # no face weights installed: pages keep the orientation they were rectified in
-    return max((face.score for face in faces), default=0.0)
+    return max((face.score for face in _faces(page, "full", min_score=0.3)), default=0.0)
 
 
 def _native_rectification(image: np.ndarray, corners: np.ndarray, rectified: np.ndarray) -> np.ndarray:
@@ -433,15 +428,22 @@ def _as_corners(corners: object) -> np.ndarray:
     return ordered
 
 
-def _face_fraction(image: np.ndarray) -> float:
-    """Largest face box area as a share of the image; 0 when the face models are unavailable."""
-    # imported here: the face models are only needed when no document outline was found
+def _faces(image: np.ndarray, model_range: Literal["short", "full"], *, min_score: float) -> list[FaceDetection]:
+    """Faces found by BlazeFace; none when the face models are not installed (then the selfie
+    check is skipped, DOC_NOT_FOUND stands, and pages keep the orientation they were
+    rectified in)."""
+    # imported here: documents need the face models only for these two checks
     from liveness.faces.detector import FaceDetector
 
     try:
-        faces = FaceDetector(model_range="short", min_score=0.6).detect(image)
+        return FaceDetector(model_range=model_range, min_score=min_score).detect(image)
     except LivenessError:
-        return 0.0  # no face weights installed: the selfie check is skipped, DOC_NOT_FOUND stands
+        return []
+
+
+def _face_fraction(image: np.ndarray) -> float:
+    """Largest face box area as a share of the image; 0 when the face models are unavailable."""
+    faces = _faces(image, "short", min_score=0.6)
     if not faces:
         return 0.0
     height, width = image.shape[:2]

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from liveness.models.manifest import WEIGHTS_DIR
+from liveness.pipeline import Scorer
 from training import real_fusion
 from training.real_fusion import REAL_FUSION_FEATURES, RealClip, cross_validated_scores, fit_real_fusion, fold_of
 
@@ -186,12 +186,12 @@ def test_replay_and_print_clips_are_made_from_live_clips_and_reused(tmp_path: Pa
         Item(live, "bona_fide", "none", "ann", "Live", "ann", "test"),
         Item(live, "bona_fide", "none", "bob", "Live", "bob", "val"),
     ]
-    made = synthesize_presentation_clips(items, tmp_path / "pa", WEIGHTS_DIR, progress=False)
+    made = synthesize_presentation_clips(items, tmp_path / "pa", Scorer(), progress=False)
     assert [(c.species, c.person, c.split) for c in made] == [("replay", "ann", "test"), ("print", "bob", "val")]
     assert all(c.is_synthetic and set(REAL_FUSION_FEATURES) <= set(c.values) for c in made)
     files = sorted((tmp_path / "pa").glob("*.mp4"))
     stamps = [f.stat().st_mtime_ns for f in files]
-    again = synthesize_presentation_clips(items, tmp_path / "pa", WEIGHTS_DIR, progress=False)
+    again = synthesize_presentation_clips(items, tmp_path / "pa", Scorer(), progress=False)
     assert [f.stat().st_mtime_ns for f in files] == stamps  # reused, not re-made
     assert [c.values for c in again] == [c.values for c in made]
 
