@@ -14,7 +14,7 @@ from liveness.faces import align_faces
 from liveness.models.manifest import InputSpec
 from liveness.motion import motion_features
 from liveness.skin_color import SKIN_COLOR_NAMES, skin_color_features
-from liveness.texture import TEXTURE_DYNAMICS_NAMES, texture_dynamics, texture_features
+from liveness.texture import TEXTURE_DYNAMICS_NAMES, skin_patches, texture_dynamics, texture_features
 from liveness.types import FaceTrack, Frames, evenly_spaced
 
 FRAME_CROPS_PER_ATTEMPT = 8
@@ -51,13 +51,14 @@ def build_inputs(
     motion_values = np.zeros(0, np.float32)
     skin_color = np.full(len(SKIN_COLOR_NAMES), np.nan, np.float32)
     dynamics = np.full(len(TEXTURE_DYNAMICS_NAMES), np.nan, np.float32)
+    patches = skin_patches(frames.images, track)
     if len(tracked) >= 3:
         skin_color = skin_color_features(frames.images, track)
-        dynamics = texture_dynamics(frames.images, track)
+        dynamics = texture_dynamics(patches)
         clip_crops = align_faces(tracked, track.landmarks, size=clip_spec.size[0], scale=clip_spec.crop_scale)
         if motion:
             motion_values = motion_features(frames.images, track, clip_crops)
-    texture = texture_features(frames.images, track)
+    texture = texture_features(patches)
     return ModelInputs(
         frame_crops=frame_crops,
         clip_crops=clip_crops,

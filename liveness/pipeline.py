@@ -24,7 +24,15 @@ from liveness.models.manifest import WEIGHTS_DIR, LoadedModel, load_model, read_
 from liveness.models.runner import DirectRunner, ModelRunner
 from liveness.motion import FEATURE_NAMES
 from liveness.result import LOW_QUALITY, MULTIPLE_FACES, AttemptResult
-from liveness.scoring.fusion import CLASSES, LogisticFusion, SpeciesNamer, attack_reason, softmax, spoof_logit
+from liveness.scoring.fusion import (
+    CLASSES,
+    LogisticFusion,
+    SpeciesNamer,
+    attack_reason,
+    sigmoid,
+    softmax,
+    spoof_logit,
+)
 from liveness.skin_color import SKIN_COLOR_NAMES
 from liveness.texture import TEXTURE_DYNAMICS_NAMES, TEXTURE_NAMES
 from liveness.types import FaceTrack, Frames
@@ -176,9 +184,9 @@ class Scorer:
         if LOW_QUALITY in track.reasons:
             reasons.append(LOW_QUALITY)
             decision = "review" if decision == "pass" else decision
-        scores = {"frame_cnn": _prob(values[FRAME_SPOOF_LOGIT])}
+        scores = {"frame_cnn": sigmoid(values[FRAME_SPOOF_LOGIT])}
         if video:
-            scores["clip_net"] = _prob(values[CLIP_SPOOF_LOGIT])
+            scores["clip_net"] = sigmoid(values[CLIP_SPOOF_LOGIT])
         timings["total"] = sum(timings.values())
         return AttemptResult(
             media=name,
@@ -269,7 +277,3 @@ FUSION_INPUTS: tuple[str, ...] = (
     *TEXTURE_DYNAMICS_NAMES,
     *SKIN_COLOR_NAMES,
 )
-
-
-def _prob(logit: float) -> float:
-    return float(1.0 / (1.0 + np.exp(-np.clip(logit, -40, 40))))

@@ -20,6 +20,7 @@ it is the one a nested cross-validation chose in every fold.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 import cv2
@@ -96,30 +97,27 @@ def patch_statistics(grey: np.ndarray) -> np.ndarray:
     )
 
 
-def texture_features(images: list[np.ndarray], track: FaceTrack) -> np.ndarray:
-    """Mean patch statistics over up to ``MAX_FRAMES`` tracked frames, in ``TEXTURE_NAMES``
-    order (float32; zeros when no patch is large enough)."""
-    n = len(track.frame_indices)
-    picks = evenly_spaced(n, MAX_FRAMES)
-    stats = []
-    for k in picks:
-        patch = skin_patch(images[int(track.frame_indices[k])], track.boxes[k])
-        if patch is not None:
-            stats.append(patch_statistics(patch))
+def skin_patches(images: list[np.ndarray], track: FaceTrack) -> list[np.ndarray | None]:
+    """:func:`skin_patch` of every tracked frame, cut once for both feature sets below."""
+    return [skin_patch(images[int(index)], track.boxes[k]) for k, index in enumerate(track.frame_indices)]
+
+
+def texture_features(patches: Sequence[np.ndarray | None]) -> np.ndarray:
+    """Mean patch statistics over up to ``MAX_FRAMES`` evenly spaced patches of
+    :func:`skin_patches`, in ``TEXTURE_NAMES`` order (float32; zeros when no patch is large
+    enough)."""
+    chosen = (patches[k] for k in evenly_spaced(len(patches), MAX_FRAMES))
+    stats = [patch_statistics(patch) for patch in chosen if patch is not None]
     if not stats:
         return np.zeros(len(TEXTURE_NAMES), np.float32)
     return np.nan_to_num(np.mean(stats, axis=0), nan=0.0, posinf=0.0, neginf=0.0).astype(np.float32)
 
 
-def texture_dynamics(images: list[np.ndarray], track: FaceTrack) -> np.ndarray:
-    """``TEXTURE_DYNAMICS_NAMES`` of one tracked clip: the spread over every tracked frame of
-    the skin patch's :func:`laplacian_norm` (float32; NaN with fewer than
+def texture_dynamics(patches: Sequence[np.ndarray | None]) -> np.ndarray:
+    """``TEXTURE_DYNAMICS_NAMES`` of one tracked clip: the spread over every patch of
+    :func:`skin_patches` of its :func:`laplacian_norm` (float32; NaN with fewer than
     ``MIN_DYNAMICS_FRAMES`` usable patches)."""
-    values = []
-    for k, index in enumerate(track.frame_indices):
-        patch = skin_patch(images[int(index)], track.boxes[k])
-        if patch is not None:
-            values.append(laplacian_norm(patch))
+    values = [laplacian_norm(patch) for patch in patches if patch is not None]
     finite = np.asarray(values, np.float64)
     finite = finite[np.isfinite(finite)]
     if len(finite) < MIN_DYNAMICS_FRAMES:

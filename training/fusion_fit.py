@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from liveness.scoring.fusion import LogisticFusion
+from liveness.scoring.fusion import LogisticFusion, sigmoid_array
 from liveness.scoring.metrics import threshold_at_bpcer
 
 
@@ -44,7 +44,7 @@ def fit_fusion(
     if sample_weight is None:
         sample_weight = np.where(y == 1, 0.5 / max(1, (y == 1).sum()), 0.5 / max(1, (y == 0).sum()))
     coef, intercept = fit_logistic(xs, y.astype(np.float64), l2=l2, sample_weight=sample_weight)
-    scores = 1 / (1 + np.exp(-(xs @ coef + intercept)))
+    scores = sigmoid_array(xs @ coef + intercept)
     return LogisticFusion(
         features=names,
         mean=mean,

@@ -43,7 +43,7 @@ from liveness.errors import LivenessError
 from liveness.evaluation import metrics_for
 from liveness.pipeline import CLIP_SPOOF_LOGIT, FRAME_SPOOF_LOGIT, Scorer, class_probability_names
 from liveness.result import SPECIES_REASON
-from liveness.scoring.fusion import CLASSES, LogisticFusion, SpeciesNamer, attack_reason
+from liveness.scoring.fusion import CLASSES, LogisticFusion, SpeciesNamer, attack_reason, sigmoid_array
 from liveness.scoring.metrics import bootstrap_ci, roc_auc, threshold_at_bpcer
 from liveness.skin_color import SKIN_COLOR_NAMES
 from liveness.texture import TEXTURE_DYNAMICS_NAMES, TEXTURE_NAMES
@@ -266,11 +266,7 @@ def cross_validated_scores(
     """Out-of-fold spoof scores: each fold is scored by a fusion fitted without the fold's
     clips and without any clip of a person who appears in the fold; its L2 strength is
     ``l2``, or (None) chosen by :func:`choose_l2` on that fusion's own training clips."""
-    return _probability(_nested_logits(clips, features, l2)[0])
-
-
-def _probability(logits: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(logits, -40, 40)))
+    return sigmoid_array(_nested_logits(clips, features, l2)[0])
 
 
 def clip_records(clips: Sequence[RealClip], scores: Sequence[float]) -> list[dict[str, Any]]:
@@ -296,7 +292,7 @@ def fit_real_fusion(
     scores of persons the CNNs never saw), its cross-validated metrics, and the per-clip
     out-of-fold records those metrics were computed from."""
     logits, l2_by_fold = _nested_logits(clips, REAL_FUSION_FEATURES, l2)
-    scores = _probability(logits)
+    scores = sigmoid_array(logits)
     unseen = np.array([c.split != "train" for c in clips])
     records = [r for r, keep in zip(clip_records(clips, scores), unseen, strict=True) if keep]
     y_unseen = np.array([int(r["label"] == "attack") for r in records])

@@ -18,7 +18,7 @@ import numpy as np
 
 from liveness.documents import reasons as R
 from liveness.models.manifest import LoadedModel, load_model
-from liveness.scoring.fusion import LogisticFusion, softmax, spoof_logit
+from liveness.scoring.fusion import LogisticFusion, sigmoid_array, softmax, spoof_logit
 
 __all__ = [
     "FORGERY_MODEL",
@@ -127,7 +127,7 @@ class DocumentForgeryModel:
             raise ValueError(f"expected (N, {self.model.spec.size[0]}, {self.model.spec.size[1]}, 3) documents")
         logits, heat_logits = self.model.run(self.model.spec.normalize(documents))[:2]
         probs = softmax(logits)
-        heat = 1.0 / (1.0 + np.exp(-np.clip(heat_logits[:, 0], -40, 40)))
+        heat = sigmoid_array(heat_logits[:, 0])
         results = []
         for p, hm in zip(probs, heat, strict=True):
             score = self.calibration.score({"forgery_logit": float(spoof_logit(p))})

@@ -31,8 +31,13 @@ def spoof_logit(probs: np.ndarray) -> np.ndarray:
     return np.log((1 - p_bona) / p_bona)
 
 
+def sigmoid_array(x: np.ndarray) -> np.ndarray:
+    """The logistic function elementwise, on logits clipped to +-40 (no overflow warnings)."""
+    return 1.0 / (1.0 + np.exp(-np.clip(np.asarray(x, np.float64), -40, 40)))
+
+
 def sigmoid(x: float) -> float:
-    return float(1.0 / (1.0 + np.exp(-np.clip(x, -40, 40))))
+    return float(sigmoid_array(np.asarray(x)))
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from liveness.texture import (
     TEXTURE_NAMES,
     patch_statistics,
     skin_patch,
+    skin_patches,
     texture_dynamics,
     texture_features,
 )
@@ -44,8 +45,8 @@ def _grain_frames(n: int, *, blur: bool) -> list[np.ndarray]:
 
 def test_upscaled_skin_has_less_fine_detail_than_camera_grain() -> None:
     track = _track(4, (20, 20, 220, 220))
-    sharp = dict(zip(TEXTURE_NAMES, texture_features(_grain_frames(4, blur=False), track), strict=True))
-    soft = dict(zip(TEXTURE_NAMES, texture_features(_grain_frames(4, blur=True), track), strict=True))
+    sharp = dict(zip(TEXTURE_NAMES, texture_features(skin_patches(_grain_frames(4, blur=False), track)), strict=True))
+    soft = dict(zip(TEXTURE_NAMES, texture_features(skin_patches(_grain_frames(4, blur=True), track)), strict=True))
     assert sharp["face_hf_high"] > soft["face_hf_high"] + 1.0
     assert sharp["face_laplacian_norm"] > soft["face_laplacian_norm"]
     assert sharp["face_median_residual"] > soft["face_median_residual"]
@@ -61,12 +62,12 @@ def test_statistics_do_not_depend_on_brightness_scale() -> None:
 def test_a_face_too_small_for_a_patch_gives_zeros() -> None:
     frames = _grain_frames(2, blur=False)
     assert skin_patch(frames[0], np.array([100.0, 100.0, 110.0, 110.0])) is None
-    features = texture_features(frames, _track(2, (100, 100, 110, 110)))
+    features = texture_features(skin_patches(frames, _track(2, (100, 100, 110, 110))))
     assert features.shape == (len(TEXTURE_NAMES),) and not features.any()
 
 
 def test_no_tracked_frames_gives_zeros() -> None:
-    features = texture_features([], _track(0, (0, 0, 1, 1)))
+    features = texture_features(skin_patches([], _track(0, (0, 0, 1, 1))))
     assert features.dtype == np.float32 and not features.any()
 
 
@@ -78,16 +79,16 @@ def test_detail_that_changes_between_frames_has_a_larger_spread() -> None:
     varying = [cv2.GaussianBlur(grain, (0, 0), sigma) for sigma in (0.4, 1.5, 0.6, 2.0, 0.5, 1.2)]
     steady = [cv2.GaussianBlur(grain, (0, 0), 1.0) for _ in range(6)]
     track = _track(6, (20, 20, 220, 220))
-    (live,), (still,) = texture_dynamics(varying, track), texture_dynamics(steady, track)
+    (live,), (still,) = texture_dynamics(skin_patches(varying, track)), texture_dynamics(skin_patches(steady, track))
     assert TEXTURE_DYNAMICS_NAMES == ("face_laplacian_norm_std",)
     assert still < 0.01 < 0.3 < live
 
 
 def test_texture_dynamics_need_three_usable_frames() -> None:
     frames = _grain_frames(2, blur=False)
-    assert np.isnan(texture_dynamics(frames, _track(2, (20, 20, 220, 220)))).all()
+    assert np.isnan(texture_dynamics(skin_patches(frames, _track(2, (20, 20, 220, 220))))).all()
     tiny_face = _track(6, (100, 100, 104, 104))  # too few pixels for a patch in every frame
-    assert np.isnan(texture_dynamics(_grain_frames(6, blur=False), tiny_face)).all()
+    assert np.isnan(texture_dynamics(skin_patches(_grain_frames(6, blur=False), tiny_face))).all()
 
 
 @pytest.mark.parametrize("module", [liveness.types, liveness.inputs])
