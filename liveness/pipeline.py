@@ -150,6 +150,13 @@ class Scorer:
         label = name or (str(media) if isinstance(media, (str, Path)) else frames.source)
         return self.score_frames(frames, name=label, timings=timings)
 
+    def _attack_reason(self, values: dict[str, float], class_probs: np.ndarray, *, video: bool) -> str:
+        """A flagged attempt's attack: the species namer for videos when the manifest has one,
+        else the CNNs' most likely attack class."""
+        if video and self.video_species is not None:
+            return self.video_species.reason(values)
+        return attack_reason(class_probs)
+
     def score_frames(self, frames: Frames, *, name: str = "", timings: dict[str, float] | None = None) -> AttemptResult:
         timings = dict(timings or {})
         t = time.perf_counter()
@@ -173,11 +180,7 @@ class Scorer:
         fusion = self.video_fusion if video else self.image_fusion
         spoof_score = fusion.score(values)
         decision = fusion.decide(spoof_score)
-        reasons = []
-        if decision != "pass" and video and self.video_species is not None:
-            reasons.append(self.video_species.reason(values))
-        elif decision != "pass":
-            reasons.append(attack_reason(class_probs))
+        reasons = [self._attack_reason(values, class_probs, video=video)] if decision != "pass" else []
         if MULTIPLE_FACES in track.reasons or track.max_faces_seen > 1:
             reasons.append(MULTIPLE_FACES)
             decision = "review" if decision == "pass" else decision

@@ -36,6 +36,11 @@ def sigmoid_array(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.clip(np.asarray(x, np.float64), -40, 40)))
 
 
+def standardize(x: np.ndarray, mean: np.ndarray, std: np.ndarray) -> np.ndarray:
+    """(x - mean) / std with an unmeasured (NaN) or infinite value at 0: the fitted mean, no say."""
+    return np.nan_to_num((x - mean) / std, nan=0.0, posinf=0.0, neginf=0.0)
+
+
 def sigmoid(x: float) -> float:
     return float(sigmoid_array(np.asarray(x)))
 
@@ -83,7 +88,7 @@ class LogisticFusion:
 
     def score(self, values: dict[str, float]) -> float:
         x = np.array([values.get(name, 0.0) for name in self.features], np.float64)
-        x = np.nan_to_num((x - self.mean) / self.std, nan=0.0, posinf=0.0, neginf=0.0)
+        x = standardize(x, self.mean, self.std)
         return sigmoid(float(self.coef @ x + self.intercept))
 
     def decide(self, spoof_score: float) -> Decision:
@@ -140,7 +145,7 @@ class SpeciesNamer:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         """Class indices for raw feature rows (n, features); NaN counts as the fitted mean."""
-        z = np.nan_to_num((np.atleast_2d(x) - self.mean) / self.std, nan=0.0, posinf=0.0, neginf=0.0)
+        z = standardize(np.atleast_2d(x), self.mean, self.std)
         return np.argmax(z @ self.coef.T + self.intercept, axis=1)
 
     def name(self, values: dict[str, float]) -> str:
