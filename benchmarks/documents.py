@@ -43,8 +43,9 @@ from liveness.scoring.labels import LabelRow, read_labels
 
 DOCS_LABELS = REPO_ROOT.parent / "shared" / "data" / "docs" / "LABELS.tsv"
 DOC_MODEL = "doc_forgery"
-#: ``decode`` is the plain-decode reference, measured apart: ``total`` = intake + doc_forgery.
-DOC_STAGES = ("decode", "intake", "doc_forgery", "total")
+#: ``decode`` is the plain-decode reference, measured apart: ``total`` = intake + doc_portrait
+#: (portrait model and ghost check, when the calibration fuses them) + doc_forgery.
+DOC_STAGES = ("decode", "intake", "doc_portrait", "doc_forgery", "total")
 # Fewer timed documents than this give a median that jumps with the machine's load: not gated.
 MIN_TIMED_DOCUMENTS = 50
 

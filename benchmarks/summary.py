@@ -122,7 +122,7 @@ def document_section(documents: Mapping[str, Any]) -> list[str]:
         stages, ratios = entry.get("stages") or {}, entry.get("stages_over_decode") or {}
         if stages:
             lines += [f"Latency per document over the {entry['n_timed']} that reached the model (`decode` is a plain "
-                      "decode of the same file, the reference; `total` = intake + doc_forgery):", ""]
+                      "decode of the same file, the reference; `total` = intake + doc_portrait + doc_forgery):", ""]
             rows = [[stage, s["n"], _ms(s["p50_ms"]), _ms(s["p90_ms"]), ratios.get(stage)]
                     for stage, s in stages.items()]
             lines += [*_table(["stage", "n", "ms p50", "ms p90", "× decode"], rows), ""]

@@ -187,6 +187,10 @@ def cmd_train(args: argparse.Namespace) -> int:
             n_train=args.doc_samples,
             n_val=max(100, args.doc_samples // 5),
             epochs=args.doc_epochs,
+            n_portraits=args.portrait_samples,
+            n_val_portraits=args.portrait_val_samples,
+            portrait_epochs=args.portrait_epochs,
+            portrait_init=Path(args.portrait_init) if args.portrait_init else None,
             seed=args.seed,
             workers=args.workers,
         )
@@ -301,6 +305,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--doc-samples", type=int, default=3200, help="documents: synthesized training documents")
     p.add_argument("--doc-epochs", type=int, default=7, help="documents: training epochs")
+    p.add_argument(
+        "--portrait-samples", type=int, default=30000,
+        help="documents: synthesized portrait training crops (genuine/forged twins, in shards of 10000)",
+    )
+    p.add_argument(
+        "--portrait-val-samples", type=int, default=900, help="documents: whole validation documents (calibration)"
+    )
+    p.add_argument("--portrait-epochs", type=int, default=6, help="documents: portrait model epochs")
+    p.add_argument(
+        "--portrait-init",
+        default=None,
+        help="documents: start the portrait model from this trained frame_cnn checkpoint (a face run's "
+        "frame_cnn.pt, e.g. runs/latest/frame_cnn.pt); default random weights",
+    )
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("export", help="ship a training run into weights/ (needs the [train] extra)")

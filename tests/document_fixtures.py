@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import io
 import json
 from pathlib import Path
@@ -28,6 +30,31 @@ def make_card(width: int = 856, height: int = 540, *, seed: int = 0) -> np.ndarr
         draw.text((300, top + 2), "SPECIMEN 0123456789 ABCDEFG", fill=(10, 10, 10))
     draw.text((40, 470), "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", fill=(0, 0, 0))
     return np.asarray(card)
+
+
+def card_with_portrait() -> np.ndarray:
+    """The fixture card with a real face in its portrait panel (the upright reference)."""
+    from tests.face_fixtures import portrait
+
+    card = make_card().copy()
+    face = cv2.resize(portrait()[40:560, 60:460], (220, 290), interpolation=cv2.INTER_AREA)
+    card[90:380, 30:250] = face
+    return card
+
+
+GHOST_SLOT = (720, 300, 800, 405)  # x0, y0, x1, y1 on the fixture card, right of the text
+
+
+def card_with_ghost(ghost_source: np.ndarray | None = None) -> np.ndarray:
+    """:func:`card_with_portrait` with a ghost image: a small, pale grey copy of the portrait
+    (or of ``ghost_source``, an RGB face photo, for a ghost that does not match)."""
+    card = card_with_portrait()
+    source = card[90:380, 30:250] if ghost_source is None else ghost_source
+    x0, y0, x1, y1 = GHOST_SLOT
+    grey = cv2.cvtColor(cv2.resize(source, (x1 - x0, y1 - y0), interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2GRAY)
+    pale = 255.0 - 0.5 * (255.0 - grey.astype(np.float64))
+    card[y0:y1, x0:x1] = np.repeat(pale.astype(np.uint8)[..., None], 3, axis=2)
+    return card
 
 
 def make_scene(
@@ -84,3 +111,120 @@ def add_untrained_doc_model(folder: Path) -> dict:
     manifest["models"][MODEL] = entry
     path.write_text(json.dumps(manifest, indent=2))
     return entry
+
+
+# The shipped kind of calibration: the page's forgery log-odds and the portrait's swap
+# log-odds, both as they are.
+JOINT_TEST_CALIBRATION = {
+    "features": ["forgery_logit", "portrait_logit", "ghost_similarity"],
+    "mean": [0.0, 0.0, 0.8],
+    "std": [1.0, 1.0, 0.1],
+    "coef": [1.0, 1.0, -1.0],
+    "intercept": 0.0,
+    "thresholds": {"bpcer_1": 0.9, "bpcer_5": 0.7},
+}
+
+
+def add_untrained_portrait_model(folder: Path) -> dict:
+    """Export an untrained doc_portrait model into ``folder``'s manifest and switch its
+    doc_forgery calibration to :data:`JOINT_TEST_CALIBRATION` (call after
+    :func:`add_untrained_doc_model`); returns the portrait entry. Needs torch."""
+    import torch
+
+    from training.documents.pipeline import PORTRAIT_MODEL
+    from training.export import export_entry
+    from training.models.registry import create_model
+
+    torch.manual_seed(1)
+    model = create_model(PORTRAIT_MODEL, width=8).eval()
+    entry = export_entry(
+        model, PORTRAIT_MODEL, folder, version="test", kind="document_portrait", training_data={}, metrics={}
+    )
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["models"][PORTRAIT_MODEL] = entry
+    manifest["models"]["doc_forgery"]["calibration"] = JOINT_TEST_CALIBRATION
+    path.write_text(json.dumps(manifest, indent=2))
+    return entry
+
+
+def _png_data_uri(value: int) -> str:
+    buf = io.BytesIO()
+    Image.new("RGB", (22, 28), (value, value, value)).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+# An ID-1 card: background gradient and guilloche lines, labels, five fields, an MRZ and a
+# portrait slot with a security line printed over it.
+TEMPLATE_SVG = f"""<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
+     viewBox="0 0 242.65 153.01">
+  <defs>
+    <style>.lbl {{ fill: #2a5d8f; font-family: 'DejaVu Sans'; font-size: 4px; }}
+      .val {{ fill: #1d1d1b; font-family: 'DejaVuSans-Bold', 'DejaVu Sans'; font-size: 7px; font-weight: 700; }}
+      .mrz {{ fill: #111; font-family: 'DejaVu Sans Mono'; font-size: 9px; }}</style>
+    <linearGradient id="bg">
+      <stop offset="0" stop-color="#f3e6c8"/><stop offset="1" stop-color="#c9e0f0"/>
+    </linearGradient>
+  </defs>
+  <rect width="242.65" height="153.01" rx="9" fill="url(#bg)"/>
+  <path d="M0,40 C60,10 120,70 242,30 M0,80 C60,50 120,110 242,70 M0,120 C60,90 120,150 242,110"
+        stroke="#d9a441" stroke-width="0.5" fill="none"/>
+  <text class="lbl" transform="translate(8 12)">REPUBLIC OF TESTLAND - IDENTITY CARD</text>
+  <image id="photo_image" x="10" y="24" width="62" height="80" preserveAspectRatio="none"
+         xlink:href="{_png_data_uri(128)}"/>
+  <path d="M8,60 L78,40" stroke="#b04a4a" stroke-width="0.6"/>
+  <text class="lbl" transform="translate(82 26)">SURNAME</text>
+  <text id="family_name_field" class="val" transform="translate(82 34)"><tspan x="0" y="0">Surname</tspan></text>
+  <text class="lbl" transform="translate(82 44)">GIVEN NAMES</text>
+  <text id="given_name_field" class="val" transform="translate(82 52)"><tspan x="0" y="0">Given</tspan></text>
+  <text class="lbl" transform="translate(82 62)">DATE OF BIRTH</text>
+  <text id="birth_date_field" class="val" transform="translate(82 70)"><tspan x="0" y="0">01.01.1990</tspan></text>
+  <text class="lbl" transform="translate(150 62)">DOCUMENT NO</text>
+  <text id="document_number_field" class="val" transform="translate(150 70)"><tspan x="0" y="0">X0000000</tspan></text>
+  <text id="mrz_field_1" class="mrz" transform="translate(10 122)">MRZ</text>
+  <text id="mrz_field_2" class="mrz" transform="translate(10 133)">MRZ</text>
+  <text id="mrz_field_3" class="mrz" transform="translate(10 144)">MRZ</text>
+</svg>
+"""
+
+GENERATOR = {
+    "width": 506,  # half of DocXPand's ID-1 width: the test renders at 480 px
+    "height": 319,
+    "context": {"gender": {"male": 0.5, "female": 0.5}, "locale": "en_GB", "name_locale": {"en_GB": 1.0}},
+    "sides": {
+        "front": {
+            "fields": [
+                {"name": "family_name", "type": "name", "provider": {"__method__": "last_name_{gender}"}},
+                {"name": "given_name", "type": "name", "provider": {"__method__": "first_name_{gender}"}},
+                {"name": "birth_date", "type": "date", "format": "%d.%m.%Y"},
+                {
+                    "name": "document_number",
+                    "type": "text",
+                    "provider": {"__method__": "bothify", "call_args": {"text": "??#?#??##"}},
+                },
+                {"name": "photo", "type": "photo"},
+                {"name": "mrz", "type": "mrz", "provider": {"__method__": "td1", "call_args": {"document_code": "ID"}}},
+            ]
+        }
+    },
+}
+
+
+def make_template_pool(root: Path) -> dict[str, Path]:
+    """A document pool under ``root`` with one tiny template (:data:`TEMPLATE_SVG`) and a face pool of
+    two "persons" (the sample portrait and a mirrored, colour-shifted copy as a swap donor)."""
+    from tests.face_fixtures import portrait
+
+    tpl = root / "docs" / "templates" / "docxpand" / "test_card"
+    tpl.mkdir(parents=True)
+    (tpl / "front.svgz").write_bytes(gzip.compress(TEMPLATE_SVG.encode()))
+    (tpl / "generator.json").write_text(json.dumps(GENERATOR))
+    (root / "docs" / "fonts").mkdir()
+    faces = root / "faces"
+    faces.mkdir()
+    face = portrait()
+    Image.fromarray(face).save(faces / "hopper_a.jpg")
+    other = np.clip(face[:, ::-1].astype(np.int16) + np.array([30, -10, -25]), 0, 255).astype(np.uint8)
+    Image.fromarray(other).save(faces / "hopper_b.jpg")
+    return {"docs": root / "docs", "faces": faces, "cache": root / "cache"}

@@ -130,10 +130,16 @@ def fit_model(
     cfg: TrainConfig,
     seed: int,
     log: list[dict],
+    init_state: dict[str, torch.Tensor] | None = None,
+    evaluate: Callable[[torch.nn.Module], dict[str, float]] | None = None,
 ) -> torch.nn.Module:
     """One training loop for every model: AdamW + one-cycle LR, a progress bar, a log line
-    per epoch. ``batch_loss(model, item_indices) -> (loss, logits, labels)``."""
+    per epoch. ``batch_loss(model, item_indices) -> (loss, logits, labels)``; ``init_state``
+    starts from those weights instead of random ones; ``evaluate(model)`` (in eval mode)
+    adds validation figures to each epoch's log line."""
     model = create_model(name)
+    if init_state is not None:
+        model.load_state_dict(init_state)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     steps = epochs * int(np.ceil(n_items / batch_size))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps, pct_start=0.15)
@@ -155,7 +161,11 @@ def fit_model(
             correct += int((logits.argmax(1) == y).sum())
             bar.update(1)
             bar.set_postfix(epoch=epoch, loss=f"{loss_sum / total:.3f}", acc=f"{correct / total:.3f}")
-        log.append({"model": name, "epoch": epoch, "loss": loss_sum / total, "acc": correct / total})
+        entry = {"model": name, "epoch": epoch, "loss": loss_sum / total, "acc": correct / total}
+        if evaluate is not None:
+            entry["val"] = evaluate(model.eval())
+            tqdm.write(f"{name} epoch {epoch}: {json.dumps(entry['val'])}")
+        log.append(entry)
     bar.close()
     return model.eval()
 

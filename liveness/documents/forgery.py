@@ -9,6 +9,8 @@ fit on validation documents) and the operating thresholds at BPCER 1% / 5%.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,8 +19,9 @@ import cv2
 import numpy as np
 
 from liveness.documents import reasons as R
+from liveness.documents.portrait import PortraitResult
 from liveness.models.manifest import LoadedModel, load_model
-from liveness.scoring.fusion import LogisticFusion, sigmoid_array, softmax, spoof_logit
+from liveness.scoring.fusion import LogisticFusion, sigmoid, sigmoid_array, softmax, spoof_logit
 
 __all__ = [
     "FORGERY_MODEL",
@@ -38,6 +41,8 @@ SPECIES_REASON = {
     "recapture": R.ID_RECAPTURE,
     "photocopy": R.ID_PHOTOCOPY,
 }
+PORTRAIT_FEATURE = "portrait_logit"
+GHOST_FEATURE = "ghost_similarity"
 REGION_THRESHOLD = 0.5  # a heatmap cell is "forged" when its probability reaches this
 
 
@@ -62,6 +67,8 @@ class ForgeryResult:
     species_probs: dict[str, float]
     heatmap: np.ndarray = field(repr=False)  # (h, w) cell probabilities
     regions: list[ForgeryRegion] = field(default_factory=list)
+    portrait_logit: float | None = None  # the portrait model's swap log-odds, None: no portrait
+    ghost_similarity: float | None = None  # the ghost image against the portrait, None: no ghost
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +76,8 @@ class ForgeryResult:
             "species": self.species,
             "species_probs": {k: round(float(v), 6) for k, v in self.species_probs.items()},
             "regions": [r.to_dict() for r in self.regions],
+            "portrait_logit": None if self.portrait_logit is None else round(float(self.portrait_logit), 4),
+            "ghost_similarity": None if self.ghost_similarity is None else round(float(self.ghost_similarity), 4),
         }
 
 
@@ -121,24 +130,71 @@ class DocumentForgeryModel:
         h, w = self.model.spec.size
         return w, h
 
-    def predict(self, documents: np.ndarray) -> list[ForgeryResult]:
-        """Score rectified documents, (N, H, W, 3) RGB uint8 at the model's input size."""
+    @property
+    def wants_ghost(self) -> bool:
+        """Whether the calibration fuses the ghost-image check (it needs the portrait page)."""
+        return GHOST_FEATURE in self.calibration.features
+
+    @property
+    def wants_portrait(self) -> bool:
+        """Whether the calibration fuses the portrait model's log-odds (``doc_portrait``)."""
+        return PORTRAIT_FEATURE in self.calibration.features
+
+    def predict(
+        self, documents: np.ndarray, portraits: Sequence[PortraitResult | None] | None = None
+    ) -> list[ForgeryResult]:
+        """Score rectified documents, (N, H, W, 3) RGB uint8 at the model's input size.
+
+        ``portraits`` holds each document's portrait assessment (None: no portrait found);
+        a calibration that fuses it treats a missing one as carrying no evidence. A swapped
+        portrait (log-odds > 0) names the species and adds its crop to the regions.
+        """
         if documents.ndim != 4 or documents.shape[1:3] != tuple(self.model.spec.size):
             raise ValueError(f"expected (N, {self.model.spec.size[0]}, {self.model.spec.size[1]}, 3) documents")
+        portraits = list(portraits) if portraits is not None else [None] * len(documents)
+        if len(portraits) != len(documents):
+            raise ValueError(f"{len(documents)} documents but {len(portraits)} portrait results")
         logits, heat_logits = self.model.run(self.model.spec.normalize(documents))[:2]
         probs = softmax(logits)
         heat = sigmoid_array(heat_logits[:, 0])
         results = []
-        for p, hm in zip(probs, heat, strict=True):
-            score = self.calibration.score({"forgery_logit": float(spoof_logit(p))})
-            species = self.classes[1 + int(np.argmax(p[1:]))]
+        for p, hm, portrait in zip(probs, heat, portraits, strict=True):
+            values = {"forgery_logit": float(spoof_logit(p)), PORTRAIT_FEATURE: math.nan, GHOST_FEATURE: math.nan}
+            if portrait is not None:
+                values[PORTRAIT_FEATURE] = portrait.logit
+                if portrait.ghost_similarity is not None:
+                    values[GHOST_FEATURE] = portrait.ghost_similarity
+            species, regions = self._name_and_locate(p, hm, values, portrait)
             results.append(
                 ForgeryResult(
-                    forgery_score=score,
+                    forgery_score=self.calibration.score(values),
                     species=species,
                     species_probs=dict(zip(self.classes, map(float, p), strict=True)),
                     heatmap=hm,
-                    regions=heatmap_regions(hm),
+                    regions=regions,
+                    portrait_logit=None if portrait is None else portrait.logit,
+                    ghost_similarity=None if portrait is None else portrait.ghost_similarity,
                 )
             )
         return results
+
+    def _name_and_locate(
+        self, probs: np.ndarray, heat: np.ndarray, values: dict[str, float], portrait: PortraitResult | None
+    ) -> tuple[str, list[ForgeryRegion]]:
+        """The species and regions: the page model's, unless the portrait's evidence (its own
+        model and its ghost image) pushes towards forgery more than the page does; then the
+        portrait is swapped, and its crop and its ghost lead the regions where they point to it."""
+        species = self.classes[1 + int(np.argmax(probs[1:]))]
+        regions = heatmap_regions(heat)
+        if portrait is None:
+            return species, regions
+        share = self.calibration.contributions(values)
+        portrait_share, ghost_share = share.get(PORTRAIT_FEATURE, 0.0), share.get(GHOST_FEATURE, 0.0)
+        if portrait_share + ghost_share <= max(0.0, share.get("forgery_logit", 0.0)):
+            return species, regions
+        leading = []
+        if portrait_share > 0:
+            leading.append(ForgeryRegion(*portrait.box, score=sigmoid(portrait_share)))
+        if ghost_share > 0 and portrait.ghost_box is not None:
+            leading.append(ForgeryRegion(*portrait.ghost_box, score=sigmoid(ghost_share)))
+        return "portrait_swap", [*leading, *regions]

@@ -371,7 +371,7 @@ def upright_by_portrait(rectified: np.ndarray) -> tuple[np.ndarray, bool]:
 
 
 def _best_face_score(page: np.ndarray) -> float:
-    return max((face.score for face in _faces(page, "full", min_score=0.3)), default=0.0)
+    return max((face.score for face in find_faces(page, "full", min_score=0.3)), default=0.0)
 
 
 def _native_rectification(image: np.ndarray, corners: np.ndarray, rectified: np.ndarray) -> np.ndarray:
@@ -428,7 +428,7 @@ def _as_corners(corners: object) -> np.ndarray:
     return ordered
 
 
-def _faces(image: np.ndarray, model_range: Literal["short", "full"], *, min_score: float) -> list[FaceDetection]:
+def find_faces(image: np.ndarray, model_range: Literal["short", "full"], *, min_score: float) -> list[FaceDetection]:
     """Faces found by BlazeFace; none when the face models are not installed (then the selfie
     check is skipped, DOC_NOT_FOUND stands, and pages keep the orientation they were
     rectified in)."""
@@ -443,7 +443,7 @@ def _faces(image: np.ndarray, model_range: Literal["short", "full"], *, min_scor
 
 def _face_fraction(image: np.ndarray) -> float:
     """Largest face box area as a share of the image; 0 when the face models are unavailable."""
-    faces = _faces(image, "short", min_score=0.6)
+    faces = find_faces(image, "short", min_score=0.6)
     if not faces:
         return 0.0
     height, width = image.shape[:2]

@@ -22,6 +22,7 @@ from liveness.config import MediaLimits
 from liveness.documents import reasons as R
 from liveness.documents.forgery import SPECIES_REASON, DocumentForgeryModel, ForgeryResult
 from liveness.documents.intake import PreparedDocument, prepare_document, rectify_document
+from liveness.documents.portrait import PortraitForgeryModel, PortraitResult, portrait_page
 from liveness.documents.rules import check_text_lines
 from liveness.result import AttemptResult, Decision, stricter
 
@@ -53,6 +54,10 @@ class DocumentResult:
     species: str | None = None
     species_probs: dict[str, float] = field(default_factory=dict)
     regions: list[dict[str, float]] = field(default_factory=list)
+    # the portrait model's swap log-odds (> 0: looks swapped); None without a portrait
+    portrait_logit: float | None = None
+    # the ghost image's match with the portrait (same photo: about 0.8 and up); None: no ghost
+    ghost_similarity: float | None = None
     reasons: list[str] = field(default_factory=list)
     quality: dict[str, float] = field(default_factory=dict)
     fields: dict[str, Any] = field(default_factory=dict)
@@ -108,12 +113,24 @@ class DocumentScorer:
         from liveness.documents.ocr import ocr_available
 
         self.model = DocumentForgeryModel(weights_dir=weights_dir, device=device, threads=threads)
+        # the portrait model is loaded only when the calibration fuses it (a manifest from
+        # before it existed scores on the page alone)
+        self.portrait = (
+            PortraitForgeryModel(
+                weights_dir=weights_dir, device=device, threads=threads, ghost=self.model.wants_ghost
+            )
+            if self.model.wants_portrait
+            else None
+        )
         self.limits = limits or MediaLimits()
         self.ocr = ocr_available() if ocr is None else ocr
 
     @property
     def model_versions(self) -> dict[str, str]:
-        return {"doc_forgery": self.model.version}
+        versions = {"doc_forgery": self.model.version}
+        if self.portrait is not None:
+            versions["doc_portrait"] = self.portrait.version
+        return versions
 
     @property
     def review_threshold(self) -> float:
@@ -145,8 +162,13 @@ class DocumentScorer:
                 timings_ms=timings | {"total": sum(timings.values())},
                 error="; ".join(R.REASON_MESSAGES.get(code, code) for code in prepared.reasons) or None,
             )
+        portrait = None
+        if self.portrait is not None:
+            t = time.perf_counter()
+            portrait = self._portrait(prepared)
+            timings["doc_portrait"] = (time.perf_counter() - t) * 1000
         t = time.perf_counter()
-        forgery = self.model.predict(prepared.rectified[None])[0]
+        forgery = self.model.predict(prepared.rectified[None], [portrait])[0]
         timings["doc_forgery"] = (time.perf_counter() - t) * 1000
         fields: dict[str, Any] = {}
         rule_reasons: list[str] = []
@@ -164,6 +186,8 @@ class DocumentScorer:
             species=forgery.species,
             species_probs=forgery.species_probs,
             regions=[r.to_dict() for r in forgery.regions],
+            portrait_logit=None if forgery.portrait_logit is None else round(forgery.portrait_logit, 4),
+            ghost_similarity=None if forgery.ghost_similarity is None else round(forgery.ghost_similarity, 4),
             reasons=reasons,
             quality=dict(prepared.quality),
             fields=fields,
@@ -172,6 +196,11 @@ class DocumentScorer:
             rectified=prepared.rectified,
             heatmap=forgery.heatmap,
         )
+
+    def _portrait(self, prepared: PreparedDocument) -> PortraitResult | None:
+        assert self.portrait is not None and prepared.image is not None and prepared.quad is not None
+        turned = bool(prepared.quality.get("turned_half", 0.0))
+        return self.portrait.assess(portrait_page(prepared.image, prepared.quad.corners, turned_half=turned))
 
     def _decide(
         self, forgery: ForgeryResult, rule_reasons: list[str], quality_reasons: list[str]

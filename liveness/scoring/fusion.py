@@ -86,10 +86,13 @@ class LogisticFusion:
             "thresholds": {"bpcer_1": self.reject_threshold, "bpcer_5": self.review_threshold},
         }
 
-    def score(self, values: dict[str, float]) -> float:
+    def contributions(self, values: dict[str, float]) -> dict[str, float]:
+        """Each input's share of the log-odds, coef · (x - mean) / std (> 0: towards attack)."""
         x = np.array([values.get(name, 0.0) for name in self.features], np.float64)
-        x = standardize(x, self.mean, self.std)
-        return sigmoid(float(self.coef @ x + self.intercept))
+        return dict(zip(self.features, map(float, self.coef * standardize(x, self.mean, self.std)), strict=True))
+
+    def score(self, values: dict[str, float]) -> float:
+        return sigmoid(sum(self.contributions(values).values()) + self.intercept)
 
     def decide(self, spoof_score: float) -> Decision:
         if spoof_score >= self.reject_threshold:

@@ -42,7 +42,7 @@ from liveness.documents.reasons import (
     DOC_TOO_SMALL,
     DOC_UNREADABLE,
 )
-from tests.document_fixtures import TILTED, make_card, make_scene, png_bytes
+from tests.document_fixtures import TILTED, card_with_portrait, make_card, make_scene, png_bytes
 from tests.face_fixtures import portrait
 
 DOCS_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "docs"
@@ -319,14 +319,6 @@ def test_sidtd_and_passporteye_are_mostly_clean() -> None:
     clean = [result for result in results.values() if not result.reasons]
     assert len(examined) >= 0.9 * len(results)
     assert len(clean) >= 0.85 * len(results)
-
-
-def card_with_portrait() -> np.ndarray:
-    """The fixture card with a real face in its portrait panel (the upright reference)."""
-    card = make_card().copy()
-    face = cv2.resize(portrait()[40:560, 60:460], (220, 290), interpolation=cv2.INTER_AREA)
-    card[90:380, 30:250] = face
-    return card
 
 
 @pytest.mark.parametrize(

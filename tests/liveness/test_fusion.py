@@ -87,3 +87,20 @@ def test_invalid_species_namer_is_a_model_error(change: dict) -> None:
     config = {**_namer().to_dict(), **change}
     with pytest.raises(ModelError, match="species namer"):
         SpeciesNamer.from_dict(config)
+
+
+def test_contributions_add_up_to_the_score_and_leave_unmeasured_inputs_out() -> None:
+    fusion = LogisticFusion.from_dict(
+        {
+            "features": ["page", "ghost"],
+            "mean": [1.0, 0.8],
+            "std": [2.0, 0.1],
+            "coef": [1.5, -2.0],
+            "intercept": -0.5,
+            "thresholds": {"bpcer_1": 0.9, "bpcer_5": 0.6},
+        }
+    )
+    parts = fusion.contributions({"page": 3.0, "ghost": 0.6})
+    assert parts == pytest.approx({"page": 1.5, "ghost": 4.0})  # a poor ghost match points to attack
+    assert fusion.score({"page": 3.0, "ghost": 0.6}) == pytest.approx(1 / (1 + np.exp(-(1.5 + 4.0 - 0.5))))
+    assert fusion.contributions({"page": 3.0, "ghost": float("nan")})["ghost"] == 0.0

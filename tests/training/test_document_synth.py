@@ -3,10 +3,6 @@ real DocXPand templates when ../shared/data is present."""
 
 from __future__ import annotations
 
-import base64
-import gzip
-import io
-import json
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +13,7 @@ from PIL import Image
 
 from liveness.documents import parse_mrz
 from liveness.errors import DocumentError
+from tests.document_fixtures import GENERATOR, make_template_pool
 from tests.face_fixtures import portrait
 from training.documents import (
     DOC_SPECIES,
@@ -34,85 +31,9 @@ SHARED_DOCS = REPO.parent / "shared" / "data" / "docs"
 SHARED_FACES = REPO.parent / "shared" / "data" / "faces"
 
 
-def _png_data_uri(value: int) -> str:
-    buf = io.BytesIO()
-    Image.new("RGB", (22, 28), (value, value, value)).save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
-
-
-# An ID-1 card: background gradient and guilloche lines, labels, five fields, an MRZ and a
-# portrait slot with a security line printed over it.
-_SVG = f"""<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"
-     viewBox="0 0 242.65 153.01">
-  <defs>
-    <style>.lbl {{ fill: #2a5d8f; font-family: 'DejaVu Sans'; font-size: 4px; }}
-      .val {{ fill: #1d1d1b; font-family: 'DejaVuSans-Bold', 'DejaVu Sans'; font-size: 7px; font-weight: 700; }}
-      .mrz {{ fill: #111; font-family: 'DejaVu Sans Mono'; font-size: 9px; }}</style>
-    <linearGradient id="bg">
-      <stop offset="0" stop-color="#f3e6c8"/><stop offset="1" stop-color="#c9e0f0"/>
-    </linearGradient>
-  </defs>
-  <rect width="242.65" height="153.01" rx="9" fill="url(#bg)"/>
-  <path d="M0,40 C60,10 120,70 242,30 M0,80 C60,50 120,110 242,70 M0,120 C60,90 120,150 242,110"
-        stroke="#d9a441" stroke-width="0.5" fill="none"/>
-  <text class="lbl" transform="translate(8 12)">REPUBLIC OF TESTLAND - IDENTITY CARD</text>
-  <image id="photo_image" x="10" y="24" width="62" height="80" preserveAspectRatio="none"
-         xlink:href="{_png_data_uri(128)}"/>
-  <path d="M8,60 L78,40" stroke="#b04a4a" stroke-width="0.6"/>
-  <text class="lbl" transform="translate(82 26)">SURNAME</text>
-  <text id="family_name_field" class="val" transform="translate(82 34)"><tspan x="0" y="0">Surname</tspan></text>
-  <text class="lbl" transform="translate(82 44)">GIVEN NAMES</text>
-  <text id="given_name_field" class="val" transform="translate(82 52)"><tspan x="0" y="0">Given</tspan></text>
-  <text class="lbl" transform="translate(82 62)">DATE OF BIRTH</text>
-  <text id="birth_date_field" class="val" transform="translate(82 70)"><tspan x="0" y="0">01.01.1990</tspan></text>
-  <text class="lbl" transform="translate(150 62)">DOCUMENT NO</text>
-  <text id="document_number_field" class="val" transform="translate(150 70)"><tspan x="0" y="0">X0000000</tspan></text>
-  <text id="mrz_field_1" class="mrz" transform="translate(10 122)">MRZ</text>
-  <text id="mrz_field_2" class="mrz" transform="translate(10 133)">MRZ</text>
-  <text id="mrz_field_3" class="mrz" transform="translate(10 144)">MRZ</text>
-</svg>
-"""
-
-_GENERATOR = {
-    "width": 506,  # half of DocXPand's ID-1 width: the test renders at 480 px
-    "height": 319,
-    "context": {"gender": {"male": 0.5, "female": 0.5}, "locale": "en_GB", "name_locale": {"en_GB": 1.0}},
-    "sides": {
-        "front": {
-            "fields": [
-                {"name": "family_name", "type": "name", "provider": {"__method__": "last_name_{gender}"}},
-                {"name": "given_name", "type": "name", "provider": {"__method__": "first_name_{gender}"}},
-                {"name": "birth_date", "type": "date", "format": "%d.%m.%Y"},
-                {
-                    "name": "document_number",
-                    "type": "text",
-                    "provider": {"__method__": "bothify", "call_args": {"text": "??#?#??##"}},
-                },
-                {"name": "photo", "type": "photo"},
-                {"name": "mrz", "type": "mrz", "provider": {"__method__": "td1", "call_args": {"document_code": "ID"}}},
-            ]
-        }
-    },
-}
-
-
 @pytest.fixture(scope="module")
 def pool(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("docpool")
-    tpl = root / "docs" / "templates" / "docxpand" / "test_card"
-    tpl.mkdir(parents=True)
-    (tpl / "front.svgz").write_bytes(gzip.compress(_SVG.encode()))
-    (tpl / "generator.json").write_text(json.dumps(_GENERATOR))
-    (root / "docs" / "fonts").mkdir()
-    faces = root / "faces"
-    faces.mkdir()
-    face = portrait()
-    Image.fromarray(face).save(faces / "hopper_a.jpg")
-    # A second "person" (mirrored, colour-shifted) so a portrait swap has a donor.
-    other = np.clip(face[:, ::-1].astype(np.int16) + np.array([30, -10, -25]), 0, 255).astype(np.uint8)
-    Image.fromarray(other).save(faces / "hopper_b.jpg")
-    return {"docs": root / "docs", "faces": faces, "cache": root / "cache"}
+    return make_template_pool(tmp_path_factory.mktemp("docpool"))
 
 
 @pytest.fixture(scope="module")
@@ -239,7 +160,7 @@ def test_capture_keeps_the_document_covering_a_share_of_the_frame() -> None:
 
 
 def test_values_carry_a_valid_mrz() -> None:
-    values = generate_values(_GENERATOR, seed=5)
+    values = generate_values(GENERATOR, seed=5)
     result = parse_mrz(values["mrz"].split("\n"), today=date(2025, 6, 1))
     assert result.valid, result.details
     assert result.surname.replace("<", " ").strip() in values["family_name"].upper().replace("-", " ")

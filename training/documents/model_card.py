@@ -11,8 +11,9 @@ from training.model_card import fmt, metrics_table
 def write_document_model_card(path: Path, result: dict[str, Any], *, version: str | None = None) -> Path:
     data = result.get("training_data", {})
     val = result.get("val") or {}
+    portrait_samples = data.get("portrait_samples") or {}
     lines = [
-        f"# Model card: ID-document forgery (doc_forgery){f' {version}' if version else ''}",
+        f"# Model card: ID-document forgery (doc_forgery + doc_portrait){f' {version}' if version else ''}",
         "",
         "## What it is",
         "- `doc_forgery`: a small CNN (~0.26 M params) on the rectified document (448x288, landscape, from "
@@ -20,10 +21,23 @@ def write_document_model_card(path: Path, result: dict[str, Any], *, version: st
         "photocopy) and an 18x28 heatmap of per-cell forgery logits (stride 16), trained on the synthesized "
         "forgery masks. The classifier pools the feature map by mean and by max, so one edited field is not "
         "averaged away.",
-        "- score: a logistic calibration of the forgery log-odds (1 - P(genuine)) fitted on validation templates; "
-        "`reject` at the BPCER-1% threshold, `review` at BPCER 5%. Heatmap cells at probability >= 0.5 form the "
-        "returned regions.",
-        "- rule checks (MRZ check digits, GB 11643 ID numbers, expiry, MRZ vs printed fields) run beside the model "
+        "- `doc_portrait`: a small CNN (~0.3 M params) on the portrait alone, at twice that resolution: the page "
+        "is rectified again at 896x576, full-range BlazeFace finds the portrait, and a 160x160 crop of twice the "
+        "face box (face, photo and its edge on the card) gives the log-odds that the portrait was swapped. It is "
+        "trained on genuine portraits against four portrait forgeries: a photo pasted over the slot before "
+        "printing, a face swapped into the photo before printing, a face swapped into the photo of the card "
+        "after capture, and a self-blended face (SBI) after capture, whose only cue is the blend. Genuine "
+        "captures go through the same editor export (resize, JPEG) as the after-capture forgeries.",
+        "- ghost-image check (no trained weights, `liveness.documents.ghost`): many cards print a small pale copy "
+        "of the portrait. It is searched for as a shrunken copy of the portrait outside its photo, confirmed as "
+        "a face by FaceMesh, and matched against the portrait over small changes of scale and shift; a "
+        "portrait replaced while its ghost was left matches it less well (same photo: about 0.8 and up).",
+        "- score: one logistic calibration over both log-odds and the ghost similarity, fitted on whole "
+        "validation documents of held-out templates and persons (a page without a portrait or a ghost gives "
+        "that input no say); `reject` at the BPCER-1% threshold, `review` at BPCER 5%. When the portrait's "
+        "inputs push towards forgery more than the page does, the species is ID_PORTRAIT_SWAP and the portrait "
+        "crop and/or the ghost lead the regions; heatmap cells at probability >= 0.5 form the other regions.",
+        "- rule checks (MRZ check digits, GB 11643 ID numbers, expiry, MRZ vs printed fields) run beside the models "
         "when OCR is enabled; they are not part of the score.",
         "",
         "## Training data",
@@ -37,23 +51,50 @@ def write_document_model_card(path: Path, result: dict[str, Any], *, version: st
         "re-typed with near-miss font, size, kerning or baseline; copy-move; screen recapture; grey photocopy), "
         "then pushed through a simulated phone capture (background, perspective, blur, light, noise, JPEG) and "
         "rectified by the runtime's own intake from jittered corners.",
-        f"- samples: {fmt(data.get('samples'))}; {fmt(data.get('epochs'))} epochs on CPU; "
+        f"- doc_forgery samples: {fmt(data.get('samples'))}; {fmt(data.get('epochs'))} epochs on CPU; "
         f"seed {fmt(data.get('seed'))}.",
+        f"- doc_portrait samples: train {fmt(portrait_samples.get('train'))}; validation (whole documents, every "
+        f"species) {fmt(portrait_samples.get('val'))}; {fmt(data.get('portrait_epochs'))} epochs.",
         f"- real forgeries used for training: {data.get('real_forgeries_used_for_training', '?')}.",
         "",
         "## Measured",
         "",
     ]
     lines += metrics_table(
-        "Validation: synthesized documents on held-out templates and persons",
+        "Validation: synthesized documents on held-out templates and persons, both models fused",
         val,
         threshold_note="BPCER 5% on these validation documents",
     )
+    alone = val.get("portrait_model_auc") or {}
+    ghost = val.get("ghost_check_auc") or {}
+    page_alone = val.get("page_model_auc") or {}
     lines += [
-        f"- species accuracy on forged validation documents: {fmt(val.get('species_accuracy'))}",
-        f"- heatmap IoU with the true forged cells (local forgeries): {fmt(val.get('heatmap_iou_local_forgeries'))}",
+        "- doc_forgery alone on these same documents, AUC: "
+        + (", ".join(f"{k} {fmt(v)}" for k, v in page_alone.items()) or "not measured")
+        + ".",
+        f"- portrait found on {fmt(val.get('portrait_found'))} of the validation documents (backs have none); "
+        f"a ghost image on {fmt(val.get('ghost_found'))}.",
+        "- doc_portrait alone, AUC of genuine portraits vs each portrait forgery: "
+        + (", ".join(f"{k} {fmt(v)}" for k, v in alone.items()) or "not measured")
+        + ".",
+        "- ghost check alone (documents with a ghost found), AUC of genuine vs each portrait forgery: "
+        + (", ".join(f"{k} {fmt(v)}" for k, v in ghost.items()) or "not measured")
+        + " (a paste that replaces the ghost too cannot be caught by it).",
         "",
     ]
+    page = result.get("val_forgery_model_alone")
+    if page:
+        lines += metrics_table(
+            "Validation: doc_forgery alone (its own validation documents and calibration)",
+            page,
+            threshold_note="BPCER 5% on these validation documents",
+        )
+        lines += [
+            f"- species accuracy on forged validation documents: {fmt(page.get('species_accuracy'))}",
+            "- heatmap IoU with the true forged cells (local forgeries): "
+            f"{fmt(page.get('heatmap_iou_local_forgeries'))}",
+            "",
+        ]
     lines += metrics_table(
         "Dev documents in ../shared/data/docs/LABELS.tsv (never trained on)",
         result.get("dev"),

@@ -2,10 +2,12 @@
 
 train: split portrait persons (train/val) and hold out whole templates for validation →
 synthesize genuine and forged documents through simulated captures → rectify them with the
-runtime's intake → train ``doc_forgery`` → calibrate on the validation templates → export
-ONNX into the run's own weights folder → score the labelled dev documents in
-``<docs>/LABELS.tsv`` (never trained on) with the runtime → metrics, DET curve, heatmap PNGs,
-model card.
+runtime's intake → train ``doc_forgery`` → synthesize genuine/forged portrait twins (in
+shards) and train ``doc_portrait`` on their crops → measure the ghost-image check on whole
+validation documents → calibrate the page model, the portrait model and the ghost check
+together on the validation templates → export ONNX into the run's own weights folder →
+score the labelled dev documents in ``<docs>/LABELS.tsv`` (never trained on) with the
+runtime → metrics, DET curve, heatmap PNGs, model card.
 export: re-export the run into ``weights/`` (parity checked again) with its card.
 """
 
@@ -21,18 +23,31 @@ from typing import Any
 import numpy as np
 import torch
 
+from liveness.documents.forgery import GHOST_FEATURE, PORTRAIT_FEATURE
 from liveness.evaluation import metrics_for, score_rows
 from liveness.models.manifest import WEIGHTS_DIR
+from liveness.scoring.fusion import spoof_logit
 from liveness.scoring.labels import read_labels
-from liveness.scoring.metrics import evaluate
+from liveness.scoring.metrics import evaluate, roc_auc
 from liveness.scoring.report import write_report
 from training.documents.dataset import DocumentSet, SplitPlan, build_split
 from training.documents.model_card import write_document_model_card
+from training.documents.portrait_set import (
+    VARIANTS,
+    PortraitPlan,
+    PortraitSet,
+    build_portrait_split,
+)
 from training.documents.train import (
     calibrate,
+    calibrate_joint,
     heatmap_iou,
+    portrait_init_state,
+    portrait_variant_auc,
     predict_documents,
+    predict_portraits,
     train_forgery_model,
+    train_portrait_model,
     write_epoch_log,
 )
 from training.export import export_entry, load_trained, update_manifest
@@ -45,6 +60,44 @@ MODEL = "doc_forgery"
 VAL_TEMPLATES = ("id_card_td2_b", "pp_td3_b")
 VAL_PERSON_FRACTION = 0.25
 CARD_NAME = "DOC_MODEL_CARD.md"
+
+
+PORTRAIT_MODEL = "doc_portrait"
+# Seeds apart from the forgery model's (train from 0, val from 500k): the portrait training
+# twins come in shards of PORTRAIT_SHARD samples, one seed block each, so a bigger training
+# set keeps the shards a smaller one built and adds new ones.
+PORTRAIT_TRAIN_OFFSET = 3_000_000
+PORTRAIT_SHARD_STRIDE = 1_000_000
+PORTRAIT_SHARD = 10_000
+PORTRAIT_VAL_OFFSET = 700_000
+
+
+def portrait_plans(
+    seed: int,
+    train: tuple[tuple[str, ...], tuple[str, ...]],
+    val: tuple[tuple[str, ...], tuple[str, ...]],
+    *,
+    n_train: int,
+    n_val: int,
+) -> tuple[list[PortraitPlan], PortraitPlan]:
+    """The portrait model's splits: training shards and the validation split, from
+    (templates, persons) of training and of validation."""
+    from training.models.doc_portrait import CROP_SIZE
+
+    base = seed * 1_000_003
+    shards = [
+        PortraitPlan(
+            f"portrait train {k + 1}/{-(-n_train // PORTRAIT_SHARD)}",
+            min(PORTRAIT_SHARD, n_train - start),
+            base + PORTRAIT_TRAIN_OFFSET + k * PORTRAIT_SHARD_STRIDE,
+            train[0],
+            train[1],
+            CROP_SIZE,
+            False,
+        )
+        for k, start in enumerate(range(0, n_train, PORTRAIT_SHARD))
+    ]
+    return shards, PortraitPlan("portrait val", n_val, base + PORTRAIT_VAL_OFFSET, val[0], val[1], CROP_SIZE, True)
 
 
 def split_persons(faces_dir: Path, seed: int) -> tuple[list[str], list[str]]:
@@ -62,7 +115,7 @@ def split_persons(faces_dir: Path, seed: int) -> tuple[list[str], list[str]]:
 
 
 def _val_metrics(val: DocumentSet, preds: dict[str, np.ndarray], calibration: dict[str, Any]) -> dict[str, Any]:
-    from liveness.scoring.fusion import LogisticFusion, spoof_logit
+    from liveness.scoring.fusion import LogisticFusion
 
     fusion = LogisticFusion.from_dict(calibration)
     scores = np.array([fusion.score({"forgery_logit": float(v)}) for v in spoof_logit(preds["probs"])])
@@ -100,12 +153,83 @@ def evaluate_dev(docs_dir: Path, weights_dir: Path, out_dir: Path) -> dict[str, 
     return metrics
 
 
-def _stage(run_dir: Path, model: torch.nn.Module, calibration: dict[str, Any], **entry_args: Any) -> Path:
+def _stage(
+    run_dir: Path,
+    model: torch.nn.Module,
+    portrait_model: torch.nn.Module,
+    calibration: dict[str, Any],
+    *,
+    training_data: dict[str, Any],
+) -> Path:
+    """The run's two models in its own weights folder, so the runtime can score the dev set."""
     staged = run_dir / "weights"
     staged.mkdir(parents=True, exist_ok=True)
-    entry = export_entry(model, MODEL, staged, kind="document_forgery", **entry_args, extra=manifest_extra(calibration))
-    (staged / "manifest.json").write_text(json.dumps({"schema": 1, "models": {MODEL: entry}}, indent=2))
+    entries = _entries(model, portrait_model, staged, calibration, version="run", training_data=training_data,
+                       metrics={})
+    (staged / "manifest.json").write_text(json.dumps({"schema": 1, "models": entries}, indent=2))
     return staged
+
+
+def _entries(
+    model: torch.nn.Module,
+    portrait_model: torch.nn.Module,
+    weights_dir: Path,
+    calibration: dict[str, Any],
+    **entry_args: Any,
+) -> dict[str, Any]:
+    return {
+        MODEL: export_entry(
+            model, MODEL, weights_dir, kind="document_forgery", **entry_args, extra=manifest_extra(calibration)
+        ),
+        PORTRAIT_MODEL: export_entry(
+            portrait_model,
+            PORTRAIT_MODEL,
+            weights_dir,
+            kind="document_portrait",
+            **entry_args,
+            extra={
+                "outputs": {"logits": "(N, 2) genuine, portrait_swap; their difference is the fused portrait_logit"},
+                "cropped_by": "liveness.documents.portrait.crop_portrait on portrait_page (896x576)",
+            },
+        ),
+    }
+
+
+def _checkpoint_note(path: Path) -> dict[str, str]:
+    from liveness.models.manifest import sha256_file
+
+    return {"frame_cnn_checkpoint": str(path), "sha256": sha256_file(path)}
+
+
+def _variant_counts(data: PortraitSet) -> dict[str, int]:
+    return {v: data.variants.count(v) for v in VARIANTS if v in data.variants}
+
+
+def _joint_metrics(val: PortraitSet, joint: dict[str, np.ndarray], calibration: dict[str, Any]) -> dict[str, Any]:
+    """Whole-document figures of the fused score on the validation split, per variant; the
+    portrait model's and the ghost check's own AUC per portrait forgery (documents where each
+    is measured), and how often each is."""
+    from liveness.scoring.fusion import LogisticFusion
+
+    fusion = LogisticFusion.from_dict(calibration)
+    names = list(joint)
+    scores = np.array([fusion.score(dict(zip(names, map(float, row), strict=True))) for row in zip(*joint.values(),
+                                                                                                    strict=True)])
+    variants = np.array(val.variants, dtype=object)
+    metrics = evaluate(val.labels, scores, variants, threshold=fusion.review_threshold)
+    ghost = joint[GHOST_FEATURE]
+    # the page model alone on the same documents: what the portrait's inputs add
+    page = joint["forgery_logit"]
+    metrics["page_model_auc"] = {"all": roc_auc(val.labels, page)}
+    for variant in VARIANTS[1:]:
+        chosen = (variants == "none") | (variants == variant)
+        if (variants == variant).any():
+            metrics["page_model_auc"][variant] = roc_auc(val.labels[chosen], page[chosen])
+    metrics["portrait_model_auc"] = portrait_variant_auc(val, joint[PORTRAIT_FEATURE])
+    metrics["ghost_check_auc"] = portrait_variant_auc(val, -ghost, ~np.isnan(ghost))
+    metrics["portrait_found"] = float(val.has_portrait.mean())
+    metrics["ghost_found"] = float((~np.isnan(ghost)).mean())
+    return metrics
 
 
 def manifest_extra(calibration: dict[str, Any]) -> dict[str, Any]:
@@ -127,6 +251,10 @@ def run_document_training(
     n_train: int = 3000,
     n_val: int = 600,
     epochs: int = 8,
+    n_portraits: int = 30000,
+    n_val_portraits: int = 900,
+    portrait_epochs: int = 6,
+    portrait_init: Path | None = None,
     seed: int = 0,
     workers: int = 2,
 ) -> dict[str, Any]:
@@ -165,9 +293,41 @@ def run_document_training(
         write_epoch_log(out_dir, log)
         torch.save(model.state_dict(), checkpoint)
     preds = predict_documents(model, val_set.images)
-    calibration = calibrate(val_set, preds)
+    page_only = calibrate(val_set, preds)
+    page_metrics = _val_metrics(val_set, preds, page_only)
+
+    # The portrait model: its own splits (same templates and persons), trained on crops,
+    # then one calibration over both models on whole validation documents.
+    plans = portrait_plans(
+        seed,
+        (train_templates, tuple(train_persons)),
+        (val_templates, tuple(val_persons)),
+        n_train=n_portraits,
+        n_val=n_val_portraits,
+    )
+    portrait_train = PortraitSet.concat(
+        [build_portrait_split(plan, out_dir / f"portraits_train_{k}", **common) for k, plan in enumerate(plans[0])]
+    )
+    portrait_val = build_portrait_split(plans[1], out_dir / "portraits_val", **common)
+    portrait_checkpoint = out_dir / f"{PORTRAIT_MODEL}.pt"
+    if portrait_checkpoint.exists():
+        portrait_model = load_trained(PORTRAIT_MODEL, portrait_checkpoint)
+    else:
+        log = []
+        init = portrait_init_state(portrait_init) if portrait_init is not None else None
+        portrait_model = train_portrait_model(portrait_train, cfg, portrait_epochs, log, init, val=portrait_val)
+        write_epoch_log(out_dir, log)
+        torch.save(portrait_model.state_dict(), portrait_checkpoint)
+    if portrait_val.pages is None or portrait_val.ghost is None:
+        raise ValueError(f"{out_dir / 'portraits_val'} was built without pages or ghost similarities; delete it")
+    joint = {
+        "forgery_logit": spoof_logit(predict_documents(model, portrait_val.pages)["probs"]),
+        PORTRAIT_FEATURE: predict_portraits(portrait_model, portrait_val.crops, portrait_val.has_portrait),
+        GHOST_FEATURE: np.asarray(portrait_val.ghost, np.float64),
+    }
+    calibration = calibrate_joint(joint, portrait_val.labels)
     (out_dir / "calibration.json").write_text(json.dumps(calibration, indent=2))
-    val_metrics = _val_metrics(val_set, preds, calibration)
+    val_metrics = _joint_metrics(portrait_val, joint, calibration)
 
     training_data = {
         "docs_dir": str(docs_dir),
@@ -179,13 +339,20 @@ def run_document_training(
         "real_forgeries_used_for_training": "none (the LABELS.tsv dev documents are only scored)",
         "seed": seed,
         "epochs": epochs,
+        "portrait_samples": {
+            "train": _variant_counts(portrait_train),
+            "val": _variant_counts(portrait_val),
+        },
+        "portrait_epochs": portrait_epochs,
+        "portrait_init": None if portrait_init is None else _checkpoint_note(portrait_init),
     }
-    staged = _stage(out_dir, model, calibration, version="run", training_data=training_data, metrics={})
+    staged = _stage(out_dir, model, portrait_model, calibration, training_data=training_data)
     dev_metrics = evaluate_dev(docs_dir, staged, out_dir)
     result = {
         "minutes": {"build": (t_build - t0) / 60, "train_and_eval": (time.time() - t_build) / 60},
         "training_data": training_data,
         "val": val_metrics,
+        "val_forgery_model_alone": page_metrics,
         "dev": dev_metrics,
         "calibration": calibration,
     }
@@ -203,23 +370,23 @@ def ship_document_run(run_dir: Path, weights_dir: Path | None = None, *, version
     weights_dir = weights_dir or WEIGHTS_DIR
     result = json.loads((run_dir / "metrics.json").read_text())
     model = load_trained(MODEL, run_dir / f"{MODEL}.pt")
+    portrait_model = load_trained(PORTRAIT_MODEL, run_dir / f"{PORTRAIT_MODEL}.pt")
     metrics = {"validation_templates": _headline(result["val"]), "dev_documents": _headline(result.get("dev"))}
-    entry = export_entry(
+    entries = _entries(
         model,
-        MODEL,
+        portrait_model,
         weights_dir,
+        result["calibration"],
         version=version,
-        kind="document_forgery",
         training_data=result["training_data"],
         metrics=metrics,
-        extra=manifest_extra(result["calibration"]),
     )
-    update_manifest(weights_dir, {MODEL: entry})
+    update_manifest(weights_dir, entries)
     write_document_model_card(weights_dir / CARD_NAME, result, version=version)
     det = run_dir / "report_documents" / "det_curve.png"
     if det.exists():
         shutil.copy2(det, weights_dir / "det_documents.png")
-    return {MODEL: entry}
+    return entries
 
 
 def _headline(m: dict[str, Any] | None) -> dict[str, Any]:

@@ -143,10 +143,17 @@ class DocumentSynthesizer:
         side = self._pick_side(pick, species)
         doc, subject = self.render(seed, side)
         forged = self._forge(doc, species, subject, seed)
-        image, quad = capture_document(
-            forged.image, rng=np.random.default_rng([seed, _STREAM_CAPTURE]), shape=doc.shape
-        )
+        image, quad = self.capture(forged.image, doc.shape, seed)
         return DocSample(image, quad, forged.image, forged.mask, species, side.template, side.side, seed)
+
+    def portrait_document(self, seed: int) -> tuple[RenderedDocument, str]:
+        """The genuine document of ``seed`` on a side with a portrait (the side a portrait
+        swap of the same seed would use), and the portrait's subject."""
+        return self.render(seed, self._pick_side(np.random.default_rng([seed, _STREAM_PICK]), "portrait_swap"))
+
+    def capture(self, document: np.ndarray, shape: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """The phone capture of a flat document for ``seed``: (image, quad) as in :meth:`sample`."""
+        return capture_document(document, rng=np.random.default_rng([seed, _STREAM_CAPTURE]), shape=shape)
 
     def _forge(self, doc: RenderedDocument, species: str, subject: str, seed: int) -> Forgery:
         rng = np.random.default_rng([seed, _STREAM_FORGE])

@@ -8,6 +8,7 @@ cross-entropy on the heatmap (the synthesized forgery masks), so the classifier 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,9 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from liveness.scoring.fusion import softmax, spoof_logit
+from liveness.scoring.metrics import roc_auc
 from training.documents.dataset import DocumentSet
+from training.documents.portrait_set import PORTRAIT_VARIANTS, PortraitSet
 from training.fusion_fit import fit_fusion
 from training.models.doc_forgery import CLASSES
 from training.train import TrainConfig, class_weights, fit_model, normalize_images
@@ -97,3 +100,112 @@ def heatmap_iou(val: DocumentSet, preds: dict[str, np.ndarray], threshold: float
 def write_epoch_log(run_dir: Path, log: list[dict]) -> None:
     with (run_dir / "epochs.jsonl").open("a") as handle:
         handle.writelines(json.dumps(entry) + "\n" for entry in log)
+
+
+def _augment_portraits(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Photometric jitter and mirroring (a mirrored portrait is still a portrait)."""
+    x = _augment(x, gen)
+    flip = torch.rand(x.shape[0], generator=gen) < 0.5
+    return torch.where(flip[:, None, None, None], x.flip(-1), x)
+
+
+PORTRAIT_FINE_TUNE_LR = 1e-3
+
+
+def portrait_init_state(frame_cnn_checkpoint: Path) -> dict[str, torch.Tensor]:
+    """doc_portrait's starting weights from a trained frame_cnn (the same network): its
+    features already tell live skin from blended and re-rendered faces, and its bona fide and
+    face-swap rows start the genuine and portrait-swap logits. From random weights the
+    portrait model barely leaves chance in three epochs; from these it learns at once."""
+    from training.models.frame_cnn import CLASSES as FRAME_CLASSES
+
+    state = torch.load(frame_cnn_checkpoint, map_location="cpu", weights_only=True)
+    rows = [FRAME_CLASSES.index("bona_fide"), FRAME_CLASSES.index("face_swap")]
+    state["classifier.weight"] = state["classifier.weight"][rows]
+    state["classifier.bias"] = state["classifier.bias"][rows]
+    return state
+
+
+def train_portrait_model(
+    data: PortraitSet,
+    cfg: TrainConfig,
+    epochs: int,
+    log: list[dict],
+    init_state: dict[str, torch.Tensor] | None = None,
+    val: PortraitSet | None = None,
+) -> torch.nn.Module:
+    """Genuine vs swapped portrait on the crops that have a portrait; fine-tuned at a lower
+    learning rate when it starts from ``init_state``. With ``val``, each epoch logs the
+    model's AUC per portrait forgery on it."""
+    keep = np.flatnonzero(data.has_portrait)
+    labels = data.labels[keep]
+    weights = class_weights(labels, 2)
+    gen = torch.Generator().manual_seed(cfg.seed + 5)
+
+    def batch_loss(model: torch.nn.Module, idx: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        rows = np.sort(keep[idx])
+        x = _augment_portraits(normalize_images(np.asarray(data.crops[rows])), gen)
+        y = torch.from_numpy(data.labels[rows])
+        logits = model(x)
+        return F.cross_entropy(logits, y, weight=weights, label_smoothing=0.05), logits, y
+
+    if init_state is not None:
+        cfg = replace(cfg, lr=PORTRAIT_FINE_TUNE_LR)
+    return fit_model(
+        "doc_portrait",
+        len(keep),
+        batch_loss,
+        epochs=epochs,
+        batch_size=32,
+        cfg=cfg,
+        seed=cfg.seed + 5,
+        log=log,
+        init_state=init_state,
+        evaluate=None if val is None else lambda m: portrait_variant_auc(val, predict_portraits(m, val.crops,
+                                                                                                 val.has_portrait)),
+    )
+
+
+def portrait_variant_auc(
+    val: PortraitSet, forged_score: np.ndarray, measured: np.ndarray | None = None
+) -> dict[str, float]:
+    """AUC per portrait forgery of a score that is higher for forged documents: genuine
+    documents against each forgery's, both only where the score is ``measured`` (default:
+    where a portrait was found)."""
+    variants = np.array(val.variants, dtype=object)
+    measured = val.has_portrait if measured is None else measured
+    genuine = (variants == "none") & measured
+    aucs = {}
+    for variant in PORTRAIT_VARIANTS[1:]:
+        chosen = genuine | ((variants == variant) & measured)
+        if (variants[chosen] == variant).any() and genuine.any():
+            aucs[variant] = round(roc_auc(val.labels[chosen], forged_score[chosen]), 4)
+    return aucs
+
+
+@torch.no_grad()
+def predict_portraits(
+    model: torch.nn.Module, crops: np.ndarray, has_portrait: np.ndarray, batch: int = 64
+) -> np.ndarray:
+    """Swap log-odds per crop; NaN where the document has no portrait (as the runtime passes it)."""
+    model.eval()
+    out = np.full(len(crops), np.nan)
+    rows = np.flatnonzero(has_portrait)
+    for start in range(0, len(rows), batch):
+        part = rows[start : start + batch]
+        logits = model(normalize_images(np.asarray(crops[part]))).numpy().astype(np.float64)
+        out[part] = logits[:, 1] - logits[:, 0]
+    return out
+
+
+def calibrate_joint(features: dict[str, np.ndarray], y: np.ndarray) -> dict[str, Any]:
+    """Logistic fusion of the page's forgery log-odds, the portrait's swap log-odds and the
+    ghost image's similarity; thresholds at BPCER 1%/5%. A document without a portrait or a
+    ghost (NaN) takes that input's mean (standardized 0, no say), exactly as the runtime's
+    fusion imputes an unmeasured input."""
+    filled = {}
+    for name, values in features.items():
+        values = np.asarray(values, np.float64)
+        known = ~np.isnan(values)
+        filled[name] = np.where(known, values, values[known].mean() if known.any() else 0.0)
+    return fit_fusion(filled, y).to_dict()

@@ -1,0 +1,153 @@
+"""Does the ghost image show the same photo as the portrait?
+
+Many ID cards and passports print the holder's photo twice: the portrait, and a small, pale
+"ghost" copy of it elsewhere on the card. Both come from one photo, so once scaled and shifted
+onto each other they match pixel for pixel, up to the ghost's fading. A forger who replaces the
+portrait (a photo cut in from another card, a face swapped before printing or on the captured
+image) very often leaves the ghost as it was, and then it shows a different face or the same
+face in another photo.
+
+The check knows no template: the ghost is searched for as a shrunken copy of the portrait
+anywhere on the page outside the photo (normalized cross-correlation over a range of scales,
+on a half-size page), confirmed as a face by FaceMesh's face presence, and then compared with
+the portrait at full size over a finer grid of scales and shifts. Its result is a similarity
+in [-1, 1]; a side without a confirmed ghost gives None (most backs, and fronts without one),
+and then the check has no say.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from liveness.types import FaceDetection
+
+__all__ = ["FacePresence", "GhostMatch", "find_ghost", "registered_similarity"]
+
+Presence = Callable[[np.ndarray, np.ndarray], float]  # (image, box) -> face probability
+
+# Ghost width over portrait width: ghosts run from a fifth to about two thirds of the portrait.
+GHOST_SCALES = tuple(float(s) for s in np.geomspace(0.15, 0.7, 12))
+GHOST_MIN_PRESENCE = 0.5  # FaceMesh face probability that makes a match a face
+# A swapped portrait matches its ghost less well than some other spot may: the best few
+# distinct places are asked in turn whether they hold a face.
+GHOST_CANDIDATES = 3
+GHOST_MIN_SIDE = 16  # px on the half-size page: smaller matches are texture, not faces
+PHOTO_MARGIN = 0.8  # half-widths around the portrait's box that belong to its own photo
+COMPARE_SIDE = 28  # px: the ghost's side in the full-size comparison
+COMPARE_PAD = 1.5  # the portrait region searched, relative to the ghost's box
+COMPARE_SCALES = (0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15)
+
+
+@dataclass(frozen=True)
+class GhostMatch:
+    """The ghost found on a page and how well it matches the portrait."""
+
+    similarity: float  # best normalized cross-correlation, -1..1 (same photo: about 0.8 and up)
+    box: tuple[float, float, float, float]  # (x0, y0, x1, y1) page pixels
+
+
+def _grey(page: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(page, cv2.COLOR_RGB2GRAY).astype(np.float32)
+
+
+def _square_crop(grey: np.ndarray, box: np.ndarray, side: int, scale: float) -> np.ndarray:
+    """A ``side``-px square centred on ``box``, ``scale`` times its larger side."""
+    x0, y0, x1, y1 = (float(v) for v in box)
+    zoom = side / (scale * max(x1 - x0, y1 - y0))
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    matrix = np.array([[zoom, 0, side / 2 - zoom * cx], [0, zoom, side / 2 - zoom * cy]], np.float32)
+    flags = cv2.INTER_AREA if zoom < 1 else cv2.INTER_LINEAR
+    return cv2.warpAffine(grey, matrix, (side, side), flags=flags, borderMode=cv2.BORDER_REPLICATE)
+
+
+def registered_similarity(page: np.ndarray, portrait_box: np.ndarray, ghost_box: np.ndarray) -> float:
+    """The best normalized cross-correlation of the ghost against the portrait over small
+    changes of scale and shift (two face boxes never frame a face exactly alike)."""
+    return _registered(_grey(page), portrait_box, ghost_box)
+
+
+def _registered(grey: np.ndarray, portrait_box: np.ndarray, ghost_box: np.ndarray) -> float:
+    ghost = _square_crop(grey, ghost_box, COMPARE_SIDE, 1.0)
+    if float(ghost.std()) < 1e-3:
+        return -1.0  # a flat patch matches nothing
+    best = -1.0
+    for scale in COMPARE_SCALES:
+        side = round(COMPARE_SIDE * COMPARE_PAD * scale)
+        region = _square_crop(grey, portrait_box, side, COMPARE_PAD)
+        response = np.nan_to_num(cv2.matchTemplate(region, ghost, cv2.TM_CCOEFF_NORMED), nan=-1.0)
+        best = max(best, float(response.max()))
+    return best
+
+
+def _copies(half: np.ndarray, portrait_box: np.ndarray) -> list[tuple[float, np.ndarray]]:
+    """Where a shrunken copy of the portrait matches best outside its photo, one place per
+    scale, best first (no two overlapping): (correlation, box in full-size pixels)."""
+    x0, y0, x1, y1 = (float(v) / 2 for v in portrait_box)
+    width, height = x1 - x0, y1 - y0
+    face = half[max(0, int(y0)) : int(np.ceil(y1)), max(0, int(x0)) : int(np.ceil(x1))]
+    if face.size == 0 or float(face.std()) < 1e-3:
+        return []
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    found: list[tuple[float, np.ndarray]] = []
+    for scale in GHOST_SCALES:
+        tw, th = round(width * scale), round(height * scale)
+        if min(tw, th) < GHOST_MIN_SIDE or tw >= half.shape[1] or th >= half.shape[0]:
+            continue
+        template = cv2.resize(face, (tw, th), interpolation=cv2.INTER_AREA)
+        response = np.nan_to_num(cv2.matchTemplate(half, template, cv2.TM_CCOEFF_NORMED), nan=-1.0)
+        # a match whose centre lies in the portrait's own photo is the portrait itself
+        left = max(0, int(cx - PHOTO_MARGIN * width - tw))
+        right = max(0, int(np.ceil(cx + PHOTO_MARGIN * width)))
+        top = max(0, int(cy - PHOTO_MARGIN * height - th))
+        bottom = max(0, int(np.ceil(cy + PHOTO_MARGIN * height)))
+        response[top:bottom, left:right] = -1.0
+        y, x = np.unravel_index(int(np.argmax(response)), response.shape)
+        found.append((float(response[y, x]), 2.0 * np.array([x, y, x + tw, y + th], np.float64)))
+    found.sort(key=lambda item: -item[0])
+    distinct: list[tuple[float, np.ndarray]] = []
+    for score, box in found:
+        if all(_overlap(box, kept) < 0.3 for _, kept in distinct):
+            distinct.append((score, box))
+    return distinct
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over the smaller box."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return float(w * h / smaller)
+
+
+class FacePresence:
+    """FaceMesh's face probability for a box of an image (the landmarker's shared session)."""
+
+    def __init__(self) -> None:
+        from liveness.faces.landmarker import FaceLandmarker
+
+        self._landmarker = FaceLandmarker()
+
+    def __call__(self, image: np.ndarray, box: np.ndarray) -> float:
+        _, presence = self._landmarker.landmarks(image, box)
+        return float(presence)
+
+
+def find_ghost(page: np.ndarray, portrait: FaceDetection, presence: Presence) -> GhostMatch | None:
+    """The ghost of ``portrait`` on a rectified ``page`` (RGB uint8), or None when none of the
+    best-matching copies of it is a face to FaceMesh.
+
+    ``presence(page, box) -> float`` is the face probability of a box (FaceMesh's flag).
+    """
+    grey = _grey(page)
+    half = cv2.resize(grey, (grey.shape[1] // 2, grey.shape[0] // 2), interpolation=cv2.INTER_AREA)
+    for _, box in _copies(half, portrait.box)[:GHOST_CANDIDATES]:
+        if presence(page, box) >= GHOST_MIN_PRESENCE:
+            similarity = _registered(grey, portrait.box, box)
+            return GhostMatch(similarity, (float(box[0]), float(box[1]), float(box[2]), float(box[3])))
+    return None
