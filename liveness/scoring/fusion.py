@@ -87,8 +87,9 @@ class LogisticFusion:
         }
 
     def contributions(self, values: dict[str, float]) -> dict[str, float]:
-        """Each input's share of the log-odds, coef · (x - mean) / std (> 0: towards attack)."""
-        x = np.array([values.get(name, 0.0) for name in self.features], np.float64)
+        """Each input's share of the log-odds, coef · (x - mean) / std (> 0: towards attack);
+        an input that is missing or NaN has none (it sits at the fitted mean)."""
+        x = np.array([values.get(name, np.nan) for name in self.features], np.float64)
         return dict(zip(self.features, map(float, self.coef * standardize(x, self.mean, self.std)), strict=True))
 
     def score(self, values: dict[str, float]) -> float:

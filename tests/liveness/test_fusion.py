@@ -104,3 +104,6 @@ def test_contributions_add_up_to_the_score_and_leave_unmeasured_inputs_out() -> 
     assert parts == pytest.approx({"page": 1.5, "ghost": 4.0})  # a poor ghost match points to attack
     assert fusion.score({"page": 3.0, "ghost": 0.6}) == pytest.approx(1 / (1 + np.exp(-(1.5 + 4.0 - 0.5))))
     assert fusion.contributions({"page": 3.0, "ghost": float("nan")})["ghost"] == 0.0
+    # a missing input is unmeasured too, not a measured 0.0 (the ghost's mean is 0.8)
+    assert fusion.contributions({"page": 3.0})["ghost"] == 0.0
+    assert fusion.score({"page": 3.0}) == pytest.approx(fusion.score({"page": 3.0, "ghost": 0.8}))
