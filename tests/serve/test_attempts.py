@@ -249,6 +249,13 @@ def test_invalid_fields_are_422_validation_errors(client: TestClient, files: dic
     assert audit_rows(client) == []
 
 
+def test_id_images_sent_to_the_selfie_only_endpoint_are_refused_not_dropped(client: TestClient) -> None:
+    files = {"image": ("a.png", face_png(), "image/png"), "id_front": ("front.png", png_bytes(), "image/png")}
+    body = assert_problem(client.post("/v1/liveness", files=files), 422, "validation-error")
+    assert "/v1/attempts" in body["detail"] and body["errors"][0]["loc"] == ["body", "id_front"]
+    assert audit_rows(client) == []
+
+
 def test_too_many_frames_is_refused(make_client: ClientFactory) -> None:
     client = make_client(max_frames=2)
     frames = [("frames", (f"f{i}.png", png_bytes(), "image/png")) for i in range(3)]

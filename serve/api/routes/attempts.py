@@ -51,6 +51,19 @@ def _validation(detail: str, loc: list[str]) -> ProblemError:
     )
 
 
+async def _refuse_id_images(request: Request) -> None:
+    """ID images sent to the selfie-only endpoint would be dropped unchecked and the answer
+    read as if they had passed: refuse them and say where they go."""
+    form = await request.form()  # already parsed for the declared fields: no second read
+    for field in ("id_front", "id_back"):
+        if field in form:
+            raise _validation(
+                f"/v1/liveness scores the selfie only; send {field} to /v1/attempts (with the selfie) "
+                "or /v1/documents",
+                ["body", field],
+            )
+
+
 def _check_metadata(metadata: str | None, settings: Settings) -> None:
     if metadata is None:
         return
@@ -147,6 +160,7 @@ async def create_liveness(
 ) -> JSONResponse:
     """Decide whether the selfie is a live person (no ID document)."""
     _check_metadata(metadata, settings)
+    await _refuse_id_images(request)
     submission = _face_submission("/v1/liveness", settings, video, frames, image)
     submission.attempt_id, submission.metadata = attempt_id, metadata
     return _respond(request, await processor.process(submission, api_key_id=api_key_id))
