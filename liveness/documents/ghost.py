@@ -60,8 +60,8 @@ def _square_crop(grey: np.ndarray, box: np.ndarray, side: int, scale: float) -> 
     zoom = side / (scale * max(x1 - x0, y1 - y0))
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     matrix = np.array([[zoom, 0, side / 2 - zoom * cx], [0, zoom, side / 2 - zoom * cy]], np.float32)
-    flags = cv2.INTER_AREA if zoom < 1 else cv2.INTER_LINEAR
-    return cv2.warpAffine(grey, matrix, (side, side), flags=flags, borderMode=cv2.BORDER_REPLICATE)
+    # bilinear at any zoom (warpAffine has no area mode: asking for one gives this anyway)
+    return cv2.warpAffine(grey, matrix, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def registered_similarity(page: np.ndarray, portrait_box: np.ndarray, ghost_box: np.ndarray) -> float:

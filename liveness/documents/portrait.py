@@ -57,6 +57,12 @@ def locate_portrait(page: np.ndarray) -> FaceDetection | None:
     return max(faces, key=lambda f: float((f.box[2] - f.box[0]) * (f.box[3] - f.box[1])))
 
 
+def _crop_square(face: FaceDetection) -> tuple[float, float, float]:
+    """Centre (x, y) and side of the portrait crop: :data:`PORTRAIT_CROP_SCALE` times the face box."""
+    x0, y0, x1, y1 = (float(v) for v in face.box)
+    return (x0 + x1) / 2, (y0 + y1) / 2, PORTRAIT_CROP_SCALE * max(x1 - x0, y1 - y0)
+
+
 def crop_portrait(page: np.ndarray, face: FaceDetection, size: int) -> np.ndarray:
     """A ``size``-px square of ``page`` centred on the face, :data:`PORTRAIT_CROP_SCALE` times
     its box; shrunk with area averaging so fine texture is not aliased.
@@ -67,9 +73,7 @@ def crop_portrait(page: np.ndarray, face: FaceDetection, size: int) -> np.ndarra
     >>> crop_portrait(np.zeros((200, 300, 3), np.uint8), face, 64).shape
     (64, 64, 3)
     """
-    x0, y0, x1, y1 = (float(v) for v in face.box)
-    side = PORTRAIT_CROP_SCALE * max(x1 - x0, y1 - y0)
-    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    cx, cy, side = _crop_square(face)
     scale = size / side
     matrix = np.array([[scale, 0, size / 2 - scale * cx], [0, scale, size / 2 - scale * cy]], np.float32)
     if scale < 1.0:
@@ -144,9 +148,8 @@ class PortraitForgeryModel:
         if face is None:
             return None
         crop = crop_portrait(page, face, self.crop_size)
-        x0, y0, x1, y1 = (float(v) for v in face.box)
-        half = PORTRAIT_CROP_SCALE * max(x1 - x0, y1 - y0) / 2
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        cx, cy, side = _crop_square(face)
+        half = side / 2
         ghost = None if self.presence is None else find_ghost(page, face, self.presence)
         return PortraitResult(
             float(self.logits(crop[None])[0]),

@@ -24,6 +24,7 @@ import numpy as np
 import torch
 
 from liveness.documents.forgery import GHOST_FEATURE, PORTRAIT_FEATURE
+from liveness.documents.portrait import PORTRAIT_MODEL
 from liveness.evaluation import metrics_for, score_rows
 from liveness.models.manifest import WEIGHTS_DIR
 from liveness.scoring.fusion import spoof_logit
@@ -62,7 +63,6 @@ VAL_PERSON_FRACTION = 0.25
 CARD_NAME = "DOC_MODEL_CARD.md"
 
 
-PORTRAIT_MODEL = "doc_portrait"
 # Seeds apart from the forgery model's (train from 0, val from 500k): the portrait training
 # twins come in shards of PORTRAIT_SHARD samples, one seed block each, so a bigger training
 # set keeps the shards a smaller one built and adds new ones.
@@ -220,11 +220,11 @@ def _joint_metrics(val: PortraitSet, joint: dict[str, np.ndarray], calibration: 
     ghost = joint[GHOST_FEATURE]
     # the page model alone on the same documents: what the portrait's inputs add
     page = joint["forgery_logit"]
-    metrics["page_model_auc"] = {"all": roc_auc(val.labels, page)}
-    for variant in VARIANTS[1:]:
-        chosen = (variants == "none") | (variants == variant)
-        if (variants == variant).any():
-            metrics["page_model_auc"][variant] = roc_auc(val.labels[chosen], page[chosen])
+    everywhere = np.ones(len(page), bool)
+    metrics["page_model_auc"] = {
+        "all": roc_auc(val.labels, page),
+        **portrait_variant_auc(val, page, everywhere, VARIANTS[1:]),
+    }
     metrics["portrait_model_auc"] = portrait_variant_auc(val, joint[PORTRAIT_FEATURE])
     metrics["ghost_check_auc"] = portrait_variant_auc(val, -ghost, ~np.isnan(ghost))
     metrics["portrait_found"] = float(val.has_portrait.mean())

@@ -17,6 +17,7 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from liveness.documents.portrait import PORTRAIT_MODEL
 from liveness.scoring.fusion import softmax, spoof_logit
 from liveness.scoring.metrics import roc_auc
 from training.documents.dataset import DocumentSet
@@ -152,7 +153,7 @@ def train_portrait_model(
     if init_state is not None:
         cfg = replace(cfg, lr=PORTRAIT_FINE_TUNE_LR)
     return fit_model(
-        "doc_portrait",
+        PORTRAIT_MODEL,
         len(keep),
         batch_loss,
         epochs=epochs,
@@ -167,18 +168,21 @@ def train_portrait_model(
 
 
 def portrait_variant_auc(
-    val: PortraitSet, forged_score: np.ndarray, measured: np.ndarray | None = None
+    val: PortraitSet,
+    forged_score: np.ndarray,
+    measured: np.ndarray | None = None,
+    variants: tuple[str, ...] = PORTRAIT_VARIANTS[1:],
 ) -> dict[str, float]:
-    """AUC per portrait forgery of a score that is higher for forged documents: genuine
-    documents against each forgery's, both only where the score is ``measured`` (default:
-    where a portrait was found)."""
-    variants = np.array(val.variants, dtype=object)
+    """AUC per forgery (default: the portrait forgeries) of a score that is higher for forged
+    documents: genuine documents against each forgery's, both only where the score is
+    ``measured`` (default: where a portrait was found)."""
+    made = np.array(val.variants, dtype=object)
     measured = val.has_portrait if measured is None else measured
-    genuine = (variants == "none") & measured
+    genuine = (made == "none") & measured
     aucs = {}
-    for variant in PORTRAIT_VARIANTS[1:]:
-        chosen = genuine | ((variants == variant) & measured)
-        if (variants[chosen] == variant).any() and genuine.any():
+    for variant in variants:
+        chosen = genuine | ((made == variant) & measured)
+        if (made[chosen] == variant).any() and genuine.any():
             aucs[variant] = round(roc_auc(val.labels[chosen], forged_score[chosen]), 4)
     return aucs
 
