@@ -62,7 +62,10 @@ def export_onnx(model: torch.nn.Module, name: str, path: Path) -> float:
             dynamo=True,
             verbose=False,
         )
-    onnx.checker.check_model(onnx.load(str(path)), full_check=True)
+    exported = onnx.load(str(path))
+    _drop_trace_metadata(exported)
+    onnx.save(exported, str(path))
+    onnx.checker.check_model(exported, full_check=True)
     session = create_session(path, threads=1, device="cpu")
     gap = 0.0
     for xb in (x, example_input(name, batch=5, seed=1)):
@@ -75,6 +78,21 @@ def export_onnx(model: torch.nn.Module, name: str, path: Path) -> float:
     if not np.isfinite(gap) or gap > PARITY_ATOL:
         raise RuntimeError(f"ONNX Runtime and torch disagree on {name}: max gap {gap:.2e} > {PARITY_ATOL}")
     return gap
+
+
+def _drop_trace_metadata(model: Any) -> None:
+    """Remove what the exporter records of how each node was traced (Python stack traces with
+    the checkout's file paths, module scopes): it does not run, and it made the same weights
+    give another sha256 in another folder."""
+    graphs = [model.graph]
+    while graphs:
+        graph = graphs.pop()
+        for node in graph.node:
+            del node.metadata_props[:]
+            node.doc_string = ""
+            for attribute in node.attribute:
+                graphs.extend([attribute.g] if attribute.HasField("g") else [])
+                graphs.extend(attribute.graphs)
 
 
 def load_trained(name: str, checkpoint: Path) -> torch.nn.Module:
