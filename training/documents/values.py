@@ -162,9 +162,17 @@ _OBSERVATIONS = {
 @lru_cache(maxsize=64)
 def _faker(locale: str) -> Faker:
     try:
-        return Faker(locale)
+        fake = Faker(locale)
     except AttributeError:
-        return Faker("en_GB")
+        fake = Faker("en_GB")
+    # Faker's it_IT city list is built from a set, so its order (and the city a seed draws)
+    # changes with each process's hash seed: training workers and reruns would not make the
+    # same identity from the same seed. Sorted, it is the same everywhere.
+    for provider in fake.providers:
+        cities = getattr(provider, "cities", None)
+        if isinstance(cities, list):
+            provider.cities = sorted(cities)
+    return fake
 
 
 def _weighted(rng: np.random.Generator, weights: Mapping[str, float] | str | None, default: str) -> str:
