@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import numpy as np
+import json
+from pathlib import Path
 
-from tests.document_fixtures import TILTED, make_card, make_scene
-from training.documents.dataset import heat_target, rectify_as_runtime
+import numpy as np
+import pytest
+
+from tests.document_fixtures import TILTED, make_card, make_scene, make_template_pool
+from training.documents.captured_edits import CAPTURED_EDIT_SPECIES
+from training.documents.dataset import SplitPlan, build_split, heat_target, rectify_as_runtime
+from training.models.doc_forgery import CLASSES
 
 
 def test_heat_target_marks_the_cells_a_mask_covers() -> None:
@@ -32,3 +38,22 @@ def test_a_document_photographed_upside_down_gets_turned_targets() -> None:
     diff_rotated = np.abs(doc_turned.astype(int) - doc_upright[::-1, ::-1]).mean()
     diff_same = np.abs(doc_turned.astype(int) - doc_upright).mean()
     assert diff_rotated < diff_same / 2
+
+
+def test_split_records_edits_made_after_capture_and_refuses_another_plan(tmp_path: Path) -> None:
+    pool = make_template_pool(tmp_path / "pool")
+    common = {"docs_dir": pool["docs"], "faces_dir": pool["faces"], "cache_dir": pool["cache"], "workers": 1}
+    plan = SplitPlan("test", 12, 5, None, None, captured_edit_share=1.0, resave_share=1.0)
+    data = build_split(plan, tmp_path / "split", **common)
+    after = json.loads((tmp_path / "split" / "meta.json").read_text())["after_capture"]
+    species = [CLASSES[k] for k in data.labels]
+    assert after == [s in CAPTURED_EDIT_SPECIES for s in species] and any(after)
+    assert data.images.shape[0] == 12 and (data.heat[np.array(after)].sum(axis=(1, 2)) > 0).all()
+    np.testing.assert_array_equal(build_split(plan, tmp_path / "split", **common).labels, data.labels)  # reused
+    with pytest.raises(ValueError, match="another plan"):
+        build_split(SplitPlan("test", 12, 5, None, None), tmp_path / "split", **common)
+    # a split stored before photo edits existed had none: its plan is today's default one
+    meta = json.loads((tmp_path / "split" / "meta.json").read_text())
+    meta["plan"] = {k: v for k, v in meta["plan"].items() if k not in ("captured_edit_share", "resave_share")}
+    (tmp_path / "split" / "meta.json").write_text(json.dumps(meta))
+    assert len(build_split(SplitPlan("test", 12, 5, None, None), tmp_path / "split", **common).labels) == 12

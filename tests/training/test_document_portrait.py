@@ -30,7 +30,15 @@ from tests.document_fixtures import (
 )
 from tests.face_fixtures import portrait
 from training.documents.pipeline import PORTRAIT_SHARD, portrait_plans
-from training.documents.portrait_set import PortraitPlan, PortraitSet, build_portrait_split
+from training.documents.portrait_set import (
+    OTHER_SPECIES,
+    PHOTO_EDITS,
+    PORTRAIT_VARIANTS,
+    PortraitPlan,
+    PortraitSet,
+    _same_plan,
+    build_portrait_split,
+)
 from training.documents.portrait_swaps import blend_captured_face, resave, swap_captured_face, swap_printed_face
 from training.documents.train import calibrate_joint
 
@@ -114,6 +122,9 @@ def test_portrait_split_labels_variants_and_stores_pages(pool: dict[str, Path], 
     assert data.pages is not None and data.pages.shape == (n, 288, 448, 3)
     assert data.ghost is not None and data.ghost.shape == (n,)  # NaN: the pool's cards have no ghost
     assert [int(v != "none") for v in data.variants] == data.labels.tolist()
+    assert set(json.loads((tmp_path / "split" / "meta.json").read_text())["forged"]) == set(
+        PORTRAIT_VARIANTS[1:] + OTHER_SPECIES
+    )
     assert data.has_portrait.any()
     # crops without a portrait are blank; with one, they show a picture
     assert not data.crops[~data.has_portrait].any()
@@ -127,6 +138,23 @@ def test_portrait_split_labels_variants_and_stores_pages(pool: dict[str, Path], 
         build_portrait_split(
             other, tmp_path / "split", docs_dir=pool["docs"], faces_dir=pool["faces"], cache_dir=pool["cache"]
         )
+
+
+def test_validation_with_photo_edits_draws_them_and_does_not_reuse_a_split_without(
+    pool: dict[str, Path], tmp_path: Path
+) -> None:
+    plan = PortraitPlan("val", 10, 77, None, None, 64, True)
+    # a split stored before photo edits existed: its plan does not name them, only its counts tell
+    counts = {v: 1 for v in PORTRAIT_VARIANTS + OTHER_SPECIES}
+    stored = {k: v for k, v in json.loads(json.dumps(plan.__dict__)).items() if k != "photo_edits"}
+    (tmp_path / "meta.json").write_text(json.dumps({"variants": list(counts), "counts": counts, "plan": stored}))
+    common = {"docs_dir": pool["docs"], "faces_dir": pool["faces"], "cache_dir": pool["cache"]}
+    assert _same_plan(json.loads((tmp_path / "meta.json").read_text()), plan)  # today's plan without edits
+    edits = PortraitPlan("val", 40, 77, None, None, 64, True, photo_edits=True)
+    with pytest.raises(ValueError, match="another plan"):
+        build_portrait_split(edits, tmp_path, **common)
+    data = build_portrait_split(edits, tmp_path / "edits", **common, workers=1)
+    assert set(data.variants) & set(PHOTO_EDITS)
 
 
 def test_training_split_is_genuine_and_forged_twins(pool: dict[str, Path], tmp_path: Path) -> None:

@@ -3,6 +3,10 @@ real DocXPand templates when ../shared/data is present."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -25,6 +29,7 @@ from training.documents import (
     render_document,
     write_document_contact_sheet,
 )
+from training.documents.captured_edits import CAPTURED_EDIT_SPECIES
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED_DOCS = REPO.parent / "shared" / "data" / "docs"
@@ -196,7 +201,7 @@ def test_bad_arguments_raise_typed_errors(synth: DocumentSynthesizer, tmp_path: 
 def test_contact_sheet_is_written(synth: DocumentSynthesizer, tmp_path: Path) -> None:
     out = write_document_contact_sheet(tmp_path / "sheet.png", synth, n_per_species=1, seed=0)
     with Image.open(out) as sheet:
-        assert sheet.format == "PNG" and sheet.height > len(DOC_SPECIES) * 400
+        assert sheet.format == "PNG" and sheet.height > (len(DOC_SPECIES) + len(CAPTURED_EDIT_SPECIES)) * 400
 
 
 @pytest.mark.data
@@ -211,3 +216,24 @@ def test_real_template_samples() -> None:
         assert s.document.shape[1] == 960 and (s.mask.max() == 1)
     values = generate_values(synth.sides[0].generator, seed=0)
     assert parse_mrz(values["mrz"].split("\n"), today=date(2025, 6, 1)).valid
+
+
+_VALUES = """
+import json, sys
+from training.documents.values import generate_values
+gen = {"width": 506, "height": 319, "context": {"locale": "it_IT", "name_locale": {"it_IT": 1.0}},
+       "sides": {"front": {"fields": [{"name": "birth_place", "type": "text"}]}}}
+print(json.dumps([generate_values(gen, seed=s)["birth_place"] for s in range(5)]))
+"""
+
+
+def test_a_seed_gives_the_same_identity_in_every_process() -> None:
+    # Python salts string hashes per process; Faker's it_IT city list is built from a set.
+    runs = []
+    for hash_seed in ("1", "2"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        out = subprocess.run([sys.executable, "-c", _VALUES], cwd=REPO, env=env, capture_output=True, text=True,
+                             check=True)
+        runs.append(json.loads(out.stdout))
+    assert runs[0] == runs[1]
+    assert len(set(runs[0])) > 1 and all(runs[0])

@@ -1,6 +1,12 @@
 """Build the forgery model's training set: synthesized captures → rectified documents, with
 per-cell forgery targets, split by portrait person and by template.
 
+A plan can make a share of the portrait pastes, text edits and copy-moves on the photo of the
+genuine card rather than on the design before print (:mod:`~training.documents.captured_edits`);
+every such photo is exported again by the editor, and so is a share of every other sample, so
+that a second JPEG is no cue of its own. The shipped model was trained without them (a share of
+0.5 did not help it: see the README).
+
 Each sample goes through the runtime's own rectification (``liveness.documents.intake``) from
 its true corners, jittered by a few percent of the document size because the runtime's quad
 finder is not exact either. Arrays are written once per split as ``.npy`` files so training
@@ -19,10 +25,15 @@ import numpy as np
 from tqdm import tqdm
 
 from liveness.documents.intake import DOC_CANONICAL_SIZE, landscape_corners, rectify_document
+from training.documents.captured_edits import CAPTURED_EDIT_SPECIES
+from training.documents.portrait_swaps import resave
 from training.models.doc_forgery import CLASSES, HEATMAP_STRIDE
 
 CORNER_JITTER = 0.02  # fraction of the document diagonal
 HEAT_MIN_COVER = 0.2  # a cell is a forged target when this much of it lies in the mask
+_STREAM_AFTER, _STREAM_RESAVE = 47, 48
+# What a split stored before these fields existed was built with.
+_PLAN_DEFAULTS = {"captured_edit_share": 0.0, "resave_share": 0.0}
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,8 @@ class SplitPlan:
     seed_offset: int
     templates: tuple[str, ...] | None  # template names (both sides); None: all
     portrait_subjects: tuple[str, ...] | None
+    captured_edit_share: float = 0.0  # of portrait pastes, text edits and copy-moves: made on the photo
+    resave_share: float = 0.0  # of the other samples: exported again like an edited photo
 
 
 @dataclass
@@ -98,12 +111,13 @@ def rectify_as_runtime(image: np.ndarray, quad: np.ndarray, mask: np.ndarray) ->
     return rectify_document(image, runtime), target
 
 
-def _make(job: tuple[int, str]) -> tuple[np.ndarray, np.ndarray, int, str]:
-    seed, species = job
+def _make(job: tuple[int, str, bool, bool]) -> tuple[np.ndarray, np.ndarray, int, str]:
+    seed, species, after_capture, resaved = job
     synth = _WORKER["synth"]
-    sample = synth.sample(seed, species=species)  # type: ignore[attr-defined]
+    sample = synth.sample(seed, species=species, after_capture=after_capture)  # type: ignore[attr-defined]
+    image = resave(sample.image, np.random.default_rng([seed, _STREAM_RESAVE])) if resaved else sample.image
     rng = np.random.default_rng(seed + 7_919)
-    rectified, target = rectify_as_runtime(sample.image, _jitter(sample.quad, rng), sample.mask)
+    rectified, target = rectify_as_runtime(image, _jitter(sample.quad, rng), sample.mask)
     return rectified, target, CLASSES.index(sample.species), f"{sample.template}/{sample.side}"
 
 
@@ -117,14 +131,34 @@ def build_split(
     workers: int = 2,
 ) -> DocumentSet:
     """Synthesize ``plan.n_samples`` documents (classes balanced, genuine twice as often as
-    each forgery species) into ``out_dir``; reuse the folder when it is already complete."""
+    each forgery species) into ``out_dir``; reuse the folder when it is already complete.
+
+    Raises
+    ------
+    ValueError
+        When ``out_dir`` holds a split built by another plan.
+    """
     if (out_dir / "meta.json").exists():
+        built = {**_PLAN_DEFAULTS, **json.loads((out_dir / "meta.json").read_text()).get("plan", {})}
+        if built != json.loads(json.dumps(plan.__dict__)):
+            raise ValueError(
+                f"{out_dir} holds a split built by another plan ({built.get('n_samples')} samples, captured-edit "
+                f"share {built.get('captured_edit_share')}); delete it or choose another --out"
+            )
         return DocumentSet.load(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     weights = np.array([2.0] + [1.0] * (len(CLASSES) - 1))
     rng = np.random.default_rng(plan.seed_offset)
     species = rng.choice(len(CLASSES), size=plan.n_samples, p=weights / weights.sum())
-    jobs = [(plan.seed_offset + i, CLASSES[k]) for i, k in enumerate(species)]
+    jobs = []
+    for i, k in enumerate(species):
+        seed = plan.seed_offset + i
+        after = (
+            CLASSES[k] in CAPTURED_EDIT_SPECIES
+            and np.random.default_rng([seed, _STREAM_AFTER]).random() < plan.captured_edit_share
+        )
+        resaved = after or np.random.default_rng([seed, _STREAM_AFTER, 1]).random() < plan.resave_share
+        jobs.append((seed, CLASSES[k], after, resaved))
     w, h = DOC_CANONICAL_SIZE
     images = np.lib.format.open_memmap(
         out_dir / "images.tmp.npy", mode="w+", dtype=np.uint8, shape=(len(jobs), h, w, 3)
@@ -147,5 +181,8 @@ def build_split(
     np.save(out_dir / "heat.npy", heat)
     np.save(out_dir / "labels.npy", labels)
     counts = {c: int((labels == i).sum()) for i, c in enumerate(CLASSES)}
-    (out_dir / "meta.json").write_text(json.dumps({"templates": names, "counts": counts, "plan": plan.__dict__}))
+    after = [bool(job[2]) for job in jobs]
+    (out_dir / "meta.json").write_text(
+        json.dumps({"templates": names, "counts": counts, "after_capture": after, "plan": plan.__dict__})
+    )
     return DocumentSet.load(out_dir)

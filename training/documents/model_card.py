@@ -51,6 +51,7 @@ def write_document_model_card(path: Path, result: dict[str, Any], *, version: st
         "re-typed with near-miss font, size, kerning or baseline; copy-move; screen recapture; grey photocopy), "
         "then pushed through a simulated phone capture (background, perspective, blur, light, noise, JPEG) and "
         "rectified by the runtime's own intake from jittered corners.",
+        *_photo_edit_lines(data.get("photo_edit_share") or 0.0),
         f"- doc_forgery samples: {fmt(data.get('samples'))}; {fmt(data.get('epochs'))} epochs on CPU; "
         f"seed {fmt(data.get('seed'))}.",
         f"- doc_portrait samples: train {fmt(portrait_samples.get('train'))}; validation (whole documents, every "
@@ -111,3 +112,15 @@ def write_document_model_card(path: Path, result: dict[str, Any], *, version: st
     ]
     path.write_text("\n".join(lines))
     return path
+
+
+def _photo_edit_lines(share: float) -> list[str]:
+    if share <= 0:
+        return []
+    return [
+        f"- for doc_forgery, a share of {fmt(share)} of the portrait pastes, text edits and copy-moves is made "
+        "instead on the photo of the genuine card, as a fraud ring edits a photo (text re-typed in the ink colour "
+        "the photo shows, the changed pixels warped back into the photo) and exported again as JPEG; so is the "
+        "same share of every other sample, so that a second JPEG is no cue of its own. Validation reports them "
+        "as `paste_captured`, `text_edit_captured` and `copy_move_captured`."
+    ]

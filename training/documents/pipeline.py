@@ -79,9 +79,11 @@ def portrait_plans(
     *,
     n_train: int,
     n_val: int,
+    photo_edits: bool = False,
 ) -> tuple[list[PortraitPlan], PortraitPlan]:
     """The portrait model's splits: training shards and the validation split, from
-    (templates, persons) of training and of validation."""
+    (templates, persons) of training and of validation; ``photo_edits`` adds the page
+    model's forgeries made on the photo to the validation documents."""
     from training.models.doc_portrait import CROP_SIZE
 
     base = seed * 1_000_003
@@ -97,7 +99,9 @@ def portrait_plans(
         )
         for k, start in enumerate(range(0, n_train, PORTRAIT_SHARD))
     ]
-    return shards, PortraitPlan("portrait val", n_val, base + PORTRAIT_VAL_OFFSET, val[0], val[1], CROP_SIZE, True)
+    return shards, PortraitPlan(
+        "portrait val", n_val, base + PORTRAIT_VAL_OFFSET, val[0], val[1], CROP_SIZE, True, photo_edits
+    )
 
 
 def split_persons(faces_dir: Path, seed: int) -> tuple[list[str], list[str]]:
@@ -248,7 +252,7 @@ def run_document_training(
     faces_dir: Path,
     out_dir: Path,
     *,
-    n_train: int = 3000,
+    n_train: int = 3200,
     n_val: int = 600,
     epochs: int = 8,
     n_portraits: int = 30000,
@@ -257,8 +261,12 @@ def run_document_training(
     portrait_init: Path | None = None,
     seed: int = 0,
     workers: int = 2,
+    photo_edit_share: float = 0.0,
 ) -> dict[str, Any]:
     from training.documents.synth import DocumentSynthesizer
+
+    if not 0.0 <= photo_edit_share <= 1.0:
+        raise ValueError(f"photo_edit_share must lie in [0, 1], got {photo_edit_share}")
 
     t0 = time.time()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -269,13 +277,15 @@ def run_document_training(
     train_templates = tuple(t for t in templates if t not in VAL_TEMPLATES)
     val_templates = tuple(t for t in templates if t in VAL_TEMPLATES)
     common = {"docs_dir": docs_dir, "faces_dir": faces_dir, "cache_dir": cache_dir, "workers": workers}
+    # Photo edits come with as many re-exported other samples, so a second JPEG is no cue.
+    edits = {"captured_edit_share": photo_edit_share, "resave_share": photo_edit_share}
     train_set = build_split(
-        SplitPlan("train", n_train, seed * 1_000_003, train_templates, tuple(train_persons)),
+        SplitPlan("train", n_train, seed * 1_000_003, train_templates, tuple(train_persons), **edits),
         out_dir / "data_train",
         **common,
     )
     val_set = build_split(
-        SplitPlan("val", n_val, seed * 1_000_003 + 500_000, val_templates, tuple(val_persons)),
+        SplitPlan("val", n_val, seed * 1_000_003 + 500_000, val_templates, tuple(val_persons), **edits),
         out_dir / "data_val",
         **common,
     )
@@ -304,6 +314,7 @@ def run_document_training(
         (val_templates, tuple(val_persons)),
         n_train=n_portraits,
         n_val=n_val_portraits,
+        photo_edits=photo_edit_share > 0,
     )
     portrait_train = PortraitSet.concat(
         [build_portrait_split(plan, out_dir / f"portraits_train_{k}", **common) for k, plan in enumerate(plans[0])]
@@ -339,6 +350,7 @@ def run_document_training(
         "real_forgeries_used_for_training": "none (the LABELS.tsv dev documents are only scored)",
         "seed": seed,
         "epochs": epochs,
+        "photo_edit_share": photo_edit_share,
         "portrait_samples": {
             "train": _variant_counts(portrait_train),
             "val": _variant_counts(portrait_val),

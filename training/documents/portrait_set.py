@@ -45,7 +45,9 @@ from training.documents.synth import DocumentSynthesizer
 # the forgery model's other species (validation only).
 PORTRAIT_VARIANTS = ("none", "paste", "swap_printed", "swap_captured", "blend_captured")
 OTHER_SPECIES = ("text_edit", "copy_move", "recapture", "photocopy")
-VARIANTS = PORTRAIT_VARIANTS + OTHER_SPECIES
+# Validation of plans with photo edits: the page model's forgeries made on the photo of the card.
+PHOTO_EDITS = {"paste_captured": "portrait_swap", "text_edit_captured": "text_edit", "copy_move_captured": "copy_move"}
+VARIANTS = PORTRAIT_VARIANTS + OTHER_SPECIES + tuple(PHOTO_EDITS)
 RESAVE_GENUINE = 0.5  # share of genuine captures exported through an editor, like the forgeries
 
 
@@ -58,6 +60,7 @@ class PortraitPlan:
     portrait_subjects: tuple[str, ...] | None
     crop_size: int
     with_pages: bool  # store forgery-model pages and draw every document species
+    photo_edits: bool = False  # with pages: also draw the page model's forgeries made on the photo
 
 
 @dataclass
@@ -205,10 +208,11 @@ def _pair(seed: int, variant: str) -> list[Item]:
 def _single(seed: int, variant: str) -> list[Item]:
     """Validation: one document as an attempt brings it, genuine of any side or forged."""
     synth, _ = _synth_and_plan()
-    if variant == "none" or variant in OTHER_SPECIES:
-        sample = synth.sample(seed, variant)  # genuine of every side: backs have no portrait
+    if variant == "none" or variant in OTHER_SPECIES or variant in PHOTO_EDITS:
+        species, after = PHOTO_EDITS.get(variant, variant), variant in PHOTO_EDITS
+        sample = synth.sample(seed, species, after_capture=after)  # genuine of every side: backs have no portrait
         small, page = _pages(sample.image, sample.quad, seed)
-        resaved = variant == "none" and np.random.default_rng([seed, 45]).random() < RESAVE_GENUINE
+        resaved = after or (variant == "none" and np.random.default_rng([seed, 45]).random() < RESAVE_GENUINE)
         return [_finish(variant, page, small, resaved, seed)]
     made = _flat_pair(seed, variant)
     if made is None:
@@ -230,10 +234,23 @@ def _page_corners(page: np.ndarray) -> np.ndarray:
     return np.array([[0, 0], [w - 1, 0], [w - 1, h - 1], [0, h - 1]], np.float32)
 
 
-def _same_plan(built: dict, plan: PortraitPlan) -> bool:
-    """Whether a stored split is this plan's (its display name aside)."""
+def _forged_variants(plan: PortraitPlan) -> tuple[str, ...]:
+    """The forgeries a split draws from: portrait ones for training twins, every one for
+    validation documents."""
+    if not plan.with_pages:
+        return PORTRAIT_VARIANTS[1:]
+    return PORTRAIT_VARIANTS[1:] + OTHER_SPECIES + (tuple(PHOTO_EDITS) if plan.photo_edits else ())
+
+
+def _same_plan(meta: dict, plan: PortraitPlan) -> bool:
+    """Whether a stored split is this plan's (its display name aside) and drew from the same
+    forgeries (a split stored before that was recorded drew from those it counted)."""
+    built = {"photo_edits": False, **meta.get("plan", {})}  # stored before photo edits existed: none
     wanted = json.loads(json.dumps(plan.__dict__))
-    return {k: v for k, v in built.items() if k != "name"} == {k: v for k, v in wanted.items() if k != "name"}
+    drawn = meta.get("forged") or [v for v in VARIANTS if v != "none" and meta.get("counts", {}).get(v)]
+    return {k: v for k, v in built.items() if k != "name"} == {k: v for k, v in wanted.items() if k != "name"} and (
+        set(drawn) == set(_forged_variants(plan))
+    )
 
 
 def build_portrait_split(
@@ -248,21 +265,22 @@ def build_portrait_split(
     """
     meta = out_dir / "meta.json"
     if meta.exists():
-        built = json.loads(meta.read_text()).get("plan", {})
-        if _same_plan(built, plan):
+        stored = json.loads(meta.read_text())
+        if _same_plan(stored, plan):
             return PortraitSet.load(out_dir)
+        built = stored.get("plan", {})
         raise ValueError(
             f"{out_dir} holds a split built by another plan ({built.get('n_samples')} samples from seed "
-            f"{built.get('seed_offset')}); delete it or choose another --out"
+            f"{built.get('seed_offset')}, forgeries {stored.get('forged') or sorted(stored.get('counts', {}))}); "
+            "delete it or choose another --out"
         )
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(plan.seed_offset)
+    forged = _forged_variants(plan)
     if plan.with_pages:
-        forged = PORTRAIT_VARIANTS[1:] + OTHER_SPECIES
         draws = ["none" if rng.random() < 0.5 else forged[int(rng.integers(len(forged)))]
                  for _ in range(plan.n_samples)]
     else:
-        forged = PORTRAIT_VARIANTS[1:]
         draws = [forged[int(rng.integers(len(forged)))] for _ in range(plan.n_samples // 2)]
     jobs = [(plan.seed_offset + i, v) for i, v in enumerate(draws)]
     s = plan.crop_size
@@ -291,5 +309,7 @@ def build_portrait_split(
         np.save(out_dir / "pages.npy", np.stack(pages))
         np.save(out_dir / "ghost.npy", np.array(ghosts, np.float64))
     counts = {v: variants.count(v) for v in VARIANTS}
-    (out_dir / "meta.json").write_text(json.dumps({"variants": variants, "counts": counts, "plan": plan.__dict__}))
+    (out_dir / "meta.json").write_text(
+        json.dumps({"variants": variants, "counts": counts, "forged": list(forged), "plan": plan.__dict__})
+    )
     return PortraitSet.load(out_dir)

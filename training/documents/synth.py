@@ -24,6 +24,7 @@ import numpy as np
 
 from liveness.errors import DocumentError
 from training.documents.capture import capture_document
+from training.documents.captured_edits import CAPTURED_EDIT_SPECIES, edit_photo
 from training.documents.fonts import FontBook
 from training.documents.forge import Forgery, copy_move, genuine, photocopy, portrait_swap, recapture, text_edit
 from training.documents.portraits import PortraitBank
@@ -123,14 +124,18 @@ class DocumentSynthesizer:
         doc = render_document(side, values, face, rng=np.random.default_rng([seed, _STREAM_RENDER]))
         return doc, subject
 
-    def sample(self, seed: int, species: str | None = None) -> DocSample:
-        """One sample; the same (seed, species) gives identical arrays.
+    def sample(self, seed: int, species: str | None = None, *, after_capture: bool = False) -> DocSample:
+        """One sample; the same (seed, species, after_capture) gives identical arrays.
+
+        ``after_capture`` makes a portrait paste, text edit or copy-move on the photo of the genuine document
+        instead of on the design before it is printed (:mod:`~training.documents.captured_edits`):
+        the same photo as the genuine sample of the seed, edited.
 
         Raises
         ------
         DocumentError
-            ``code="DOC_SYNTH_BAD_ARGUMENT"`` for a negative or non-int seed or an unknown
-            species.
+            ``code="DOC_SYNTH_BAD_ARGUMENT"`` for a negative or non-int seed, an unknown
+            species, or ``after_capture`` with a species not made on photos.
         """
         if not isinstance(seed, int | np.integer) or isinstance(seed, bool) or seed < 0:
             raise DocumentError(f"seed must be a non-negative int, got {seed!r}", code=DOC_SYNTH_BAD_ARGUMENT)
@@ -140,8 +145,16 @@ class DocumentSynthesizer:
             species = DOC_SPECIES[int(pick.integers(len(DOC_SPECIES)))]
         elif species not in DOC_SPECIES:
             raise DocumentError(f"unknown species {species!r}; known: {DOC_SPECIES}", code=DOC_SYNTH_BAD_ARGUMENT)
+        if after_capture and species not in CAPTURED_EDIT_SPECIES:
+            raise DocumentError(
+                f"only {CAPTURED_EDIT_SPECIES} are made on the photo, not {species!r}", code=DOC_SYNTH_BAD_ARGUMENT
+            )
         side = self._pick_side(pick, species)
         doc, subject = self.render(seed, side)
+        if after_capture:
+            photo, quad = self.capture(doc.image, doc.shape, seed)
+            image, forged = edit_photo(photo, quad, doc, lambda page: self._forge(page, species, subject, seed))
+            return DocSample(image, quad, forged.image, forged.mask, species, side.template, side.side, seed)
         forged = self._forge(doc, species, subject, seed)
         image, quad = self.capture(forged.image, doc.shape, seed)
         return DocSample(image, quad, forged.image, forged.mask, species, side.template, side.side, seed)
@@ -192,8 +205,10 @@ def _outline(document: np.ndarray, mask: np.ndarray) -> np.ndarray:
 def write_document_contact_sheet(
     out_png: Path, synthesizer: DocumentSynthesizer, n_per_species: int = 4, seed: int = 0
 ) -> Path:
-    """A grid PNG: one row per species, each cell the flat document (mask outlined in magenta)
-    above its capture (quad drawn in green), labelled with species, template and seed.
+    """A grid PNG: one row per species, then one per forgery made on the photo (labelled
+    ``<species> on photo``; its top image is the forged rectified photo), each cell the flat
+    document (mask outlined in magenta) above its capture (quad drawn in green), labelled with
+    species, template and seed.
 
     Raises
     ------
@@ -204,10 +219,11 @@ def write_document_contact_sheet(
         raise DocumentError("n_per_species must be a positive int", code=DOC_SYNTH_BAD_ARGUMENT)
     cell_w, doc_h, cap_h, label_h = 420, 270, 240, 22
     rows = []
-    for r, species in enumerate(DOC_SPECIES):
+    kinds = [(species, False) for species in DOC_SPECIES] + [(species, True) for species in CAPTURED_EDIT_SPECIES]
+    for r, (species, after) in enumerate(kinds):
         cells = []
         for k in range(n_per_species):
-            s = synthesizer.sample(seed + r * n_per_species + k, species)
+            s = synthesizer.sample(seed + r * n_per_species + k, species, after_capture=after)
             doc = _tile(_outline(s.document, s.mask), doc_h)
             capture = s.image.copy()
             cv2.polylines(
@@ -219,7 +235,7 @@ def write_document_contact_sheet(
             cell[label_h + doc_h + 4 : label_h + doc_h + 4 + cap_h, : min(cap.shape[1], cell_w)] = cap[:, :cell_w]
             cv2.putText(
                 cell,
-                f"{species} | {s.template}/{s.side} | {s.seed}",
+                f"{species}{' on photo' if after else ''} | {s.template}/{s.side} | {s.seed}",
                 (4, 16),
                 cv2.FONT_HERSHEY_SIMPLEX,
                 0.45,
