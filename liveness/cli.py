@@ -176,6 +176,17 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _share(text: str) -> float:
+    """argparse type: a fraction in [0, 1]."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {text!r}")
+    return value
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     if args.kind == "document":
         from training.documents.pipeline import run_document_training
@@ -306,7 +317,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--doc-samples", type=int, default=3200, help="documents: synthesized training documents")
     p.add_argument(
-        "--photo-edit-share", type=float, default=0.0,
+        "--photo-edit-share", type=_share, default=0.0,
         help="documents: share of portrait pastes, text edits and copy-moves made on the photo of the genuine card "
         "instead of before print, also measured in validation (0.5 did not help the shipped page model; see README)",
     )

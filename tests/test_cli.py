@@ -156,3 +156,11 @@ def test_models_lists_the_manifest(capsys: pytest.CaptureFixture[str]) -> None:
 def test_missing_weights_dir_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["score", "x.mp4", "--weights", str(tmp_path)]) == EXIT_USAGE
     assert "manifest" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("share", ["2", "-0.1", "half"])
+def test_photo_edit_share_must_be_a_fraction(share: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--kind", "document", "--photo-edit-share", share])
+    assert exit_info.value.code == EXIT_USAGE
+    assert "--photo-edit-share: must be a number from 0 to 1" in capsys.readouterr().err
