@@ -107,7 +107,9 @@ def write_document_model_card(path: Path, result: dict[str, Any], *, version: st
         "specimen scans); its figures are indicative only.",
         "- everything the model learned is synthetic; real forgeries made with other tools may score lower. "
         "Measure with `liveness eval --kind document`.",
-        "- the heatmap is coarse (16 px cells on a 448 px wide document).",
+        "- the heatmap is coarse (16 px cells on a 448 px wide document), and a printed field is a few pixels "
+        "tall at that size: text edits and copy-moves stay near chance, also when made on the photo of the card "
+        "(`--photo-edit-share`, measured in the README); catching them needs the fields at full resolution.",
         "",
     ]
     path.write_text("\n".join(lines))
