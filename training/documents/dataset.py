@@ -36,6 +36,14 @@ _STREAM_AFTER, _STREAM_RESAVE = 47, 48
 _PLAN_DEFAULTS = {"captured_edit_share": 0.0, "resave_share": 0.0}
 
 
+def stored_plan_is(stored: dict, plan: object, defaults: dict) -> bool:
+    """Whether a split's stored plan (``meta.json``'s ``plan``) is the dataclass ``plan``, its
+    display name aside; ``defaults`` stand for fields a split stored before they existed lacks."""
+    built = {**defaults, **stored}
+    wanted = json.loads(json.dumps(plan.__dict__))
+    return {k: v for k, v in built.items() if k != "name"} == {k: v for k, v in wanted.items() if k != "name"}
+
+
 @dataclass(frozen=True)
 class SplitPlan:
     """Which seeds, templates and portrait persons a split draws from."""
@@ -139,11 +147,11 @@ def build_split(
         When ``out_dir`` holds a split built by another plan.
     """
     if (out_dir / "meta.json").exists():
-        built = {**_PLAN_DEFAULTS, **json.loads((out_dir / "meta.json").read_text()).get("plan", {})}
-        if built != json.loads(json.dumps(plan.__dict__)):
+        built = json.loads((out_dir / "meta.json").read_text()).get("plan", {})
+        if not stored_plan_is(built, plan, _PLAN_DEFAULTS):
             raise ValueError(
                 f"{out_dir} holds a split built by another plan ({built.get('n_samples')} samples, captured-edit "
-                f"share {built.get('captured_edit_share')}); delete it or choose another --out"
+                f"share {built.get('captured_edit_share', 0.0)}); delete it or choose another --out"
             )
         return DocumentSet.load(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

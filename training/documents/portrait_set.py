@@ -35,7 +35,7 @@ from tqdm import tqdm
 from liveness.documents.ghost import FacePresence, find_ghost
 from liveness.documents.intake import DOC_CANONICAL_SIZE, rectify_document, upright_by_portrait
 from liveness.documents.portrait import crop_portrait, locate_portrait, portrait_page
-from training.documents.dataset import CORNER_JITTER
+from training.documents.dataset import CORNER_JITTER, stored_plan_is
 from training.documents.forge import portrait_swap
 from training.documents.portrait_swaps import blend_captured_face, resave, swap_captured_face, swap_printed_face
 from training.documents.render import RenderedDocument
@@ -245,10 +245,9 @@ def _forged_variants(plan: PortraitPlan) -> tuple[str, ...]:
 def _same_plan(meta: dict, plan: PortraitPlan) -> bool:
     """Whether a stored split is this plan's (its display name aside) and drew from the same
     forgeries (a split stored before that was recorded drew from those it counted)."""
-    built = {"photo_edits": False, **meta.get("plan", {})}  # stored before photo edits existed: none
-    wanted = json.loads(json.dumps(plan.__dict__))
     drawn = meta.get("forged") or [v for v in VARIANTS if v != "none" and meta.get("counts", {}).get(v)]
-    return {k: v for k, v in built.items() if k != "name"} == {k: v for k, v in wanted.items() if k != "name"} and (
+    # a split stored before photo edits existed drew none
+    return stored_plan_is(meta.get("plan", {}), plan, {"photo_edits": False}) and (
         set(drawn) == set(_forged_variants(plan))
     )
 

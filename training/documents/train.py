@@ -202,8 +202,7 @@ def predict_portraits(
         views = [np.asarray(crops[part])]
         if mirror:
             views.append(np.ascontiguousarray(views[0][:, :, ::-1]))
-        with torch.no_grad():
-            log_odds = [model(normalize_images(view)).numpy().astype(np.float64) for view in views]
+        log_odds = [model(normalize_images(view)).numpy().astype(np.float64) for view in views]
         out[part] = np.mean([logits[:, 1] - logits[:, 0] for logits in log_odds], axis=0)
     return out
 
