@@ -228,3 +228,30 @@ def make_template_pool(root: Path) -> dict[str, Path]:
     other = np.clip(face[:, ::-1].astype(np.int16) + np.array([30, -10, -25]), 0, 255).astype(np.uint8)
     Image.fromarray(other).save(faces / "hopper_b.jpg")
     return {"docs": root / "docs", "faces": faces, "cache": root / "cache"}
+
+
+# the card's corners in newsprint_scene(): a grey copy in a 576x1024 phone frame
+NEWSPRINT_CARD = np.array([[95, 420], [505, 408], [512, 668], [98, 676]], dtype=np.float32)
+
+
+def newsprint_scene(*, seed: int = 3) -> np.ndarray:
+    """A pale grey copy of :func:`card_with_portrait` on a white sheet lying on a newspaper,
+    filmed upright by a phone (576x1024): DLC-2021's hard case. The sheet, the newspaper's
+    photo block and its text columns are all better-edged quads than the faint copy."""
+    rng = np.random.default_rng(seed)
+    height, width = 1024, 576
+    scene = np.full((height, width, 3), 215, np.uint8)
+    for y in range(6, height, 14):  # three columns of text lines
+        for x0 in (8, 200, 392):
+            cv2.rectangle(scene, (x0, y), (x0 + int(rng.integers(120, 180)), y + 6), (60, 60, 60), -1)
+    cv2.rectangle(scene, (30, 40), (300, 230), (90, 80, 70), -1)  # the newspaper's photo
+    sheet = np.array([[60, 260], [540, 250], [560, 1000], [70, 1010]], dtype=np.int32)
+    cv2.fillConvexPoly(scene, sheet, (238, 238, 236))
+    grey = cv2.cvtColor(card_with_portrait(), cv2.COLOR_RGB2GRAY).astype(np.float32)
+    copy = np.repeat((255.0 - 0.9 * (255.0 - grey)).astype(np.uint8)[..., None], 3, axis=2)
+    source = np.float32([[0, 0], [copy.shape[1], 0], [copy.shape[1], copy.shape[0]], [0, copy.shape[0]]])
+    matrix = cv2.getPerspectiveTransform(source, NEWSPRINT_CARD)
+    warped = cv2.warpPerspective(copy, matrix, (width, height))
+    mask = cv2.warpPerspective(np.full(copy.shape[:2], 255, np.uint8), matrix, (width, height))
+    scene = np.where(mask[..., None] > 127, warped, scene).astype(np.float64)
+    return np.clip(scene + rng.normal(0, 2.0, scene.shape), 0, 255).astype(np.uint8)

@@ -49,6 +49,7 @@ __all__ = [
     "PreparedDocument",
     "decode_document_image",
     "find_document_quad",
+    "portrait_boxes",
     "prepare_document",
     "rectify_document",
 ]
@@ -77,6 +78,12 @@ SELFIE_MIN_FACE_FRACTION = 0.08
 # shared SIDTD/DLC/PassportEye pages); short range still scores them 0.5-0.8, so it cannot tell.
 UPRIGHT_MIN_FACE_SCORE = 0.5
 UPRIGHT_MIN_MARGIN = 0.2
+
+# Portrait anchoring of the quad search (see liveness.documents.quad): full-range BlazeFace
+# scores upright ID portraits 0.6-0.95 (see above); tiles are tried on frames at least this
+# elongated (a phone frame, 1.33-1.78) when the whole frame shows no face.
+PORTRAIT_MIN_FACE_SCORE = 0.5
+PORTRAIT_TILING_MIN_ASPECT = 1.25
 
 _DEFAULT_LIMITS = MediaLimits()
 
@@ -192,7 +199,7 @@ def find_document_quad(image: np.ndarray) -> DocumentQuad:
     rgb = _as_rgb(image)
     height, width = rgb.shape[:2]
     aspect = width / height
-    found = search_quads(rgb)
+    found = search_quads(rgb, portraits=portrait_boxes(rgb))
     if found is not None:
         corners, score = found
         crop_shaped = TIGHT_CROP_ASPECT[0] <= aspect <= TIGHT_CROP_ASPECT[1]
@@ -201,6 +208,31 @@ def find_document_quad(image: np.ndarray) -> DocumentQuad:
     plausible = FALLBACK_ASPECT[0] <= aspect <= FALLBACK_ASPECT[1]
     corners = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
     return DocumentQuad(corners=corners, confidence=FALLBACK_CONFIDENCE if plausible else 0.0, fallback=True)
+
+
+def portrait_boxes(image: np.ndarray) -> list[np.ndarray]:
+    """Face boxes (x0, y0, x1, y1) that may be a document's portrait, for the quad search.
+
+    Full range on the whole image first; when it finds nothing, on overlapping square tiles
+    as well: a card filmed from arm's length on a desk has a portrait of 25-40 px in a phone
+    frame, too few pixels once the whole frame is shrunk to the detector's 192 px input.
+    """
+    faces = find_faces(image, "full", min_score=PORTRAIT_MIN_FACE_SCORE)
+    if faces:
+        return [np.asarray(face.box, dtype=np.float64) for face in faces]
+    height, width = image.shape[:2]
+    side = min(height, width)
+    if max(height, width) < PORTRAIT_TILING_MIN_ASPECT * side:
+        return []
+    count = int(np.ceil(2.0 * max(height, width) / side - 1.0))  # half-overlapping squares
+    boxes = []
+    for index in range(count):
+        offset = round(index * (max(height, width) - side) / (count - 1))
+        x, y = (0, offset) if height > width else (offset, 0)
+        tile = np.ascontiguousarray(image[y : y + side, x : x + side])
+        for face in find_faces(tile, "full", min_score=PORTRAIT_MIN_FACE_SCORE):
+            boxes.append(np.asarray(face.box, dtype=np.float64) + np.array([x, y, x, y], dtype=np.float64))
+    return boxes
 
 
 def landscape_corners(corners: np.ndarray) -> np.ndarray:

@@ -22,10 +22,19 @@ side where the grey-level gradient is strong, across the side and of one polarit
 that follows a real document outline beats one that merely encloses clutter. Sides lying on
 the image border (a document cut by the frame) are not scored. Known limit: a document whose
 edge is a colour step with no brightness step is found only by the colour segmentation.
+
+When the caller found the document's portrait (a face box), it anchors the search: a card or
+data page holds its portrait, and the face box is a known share of the page's short side. The
+straight lines around the portrait are paired into extra candidates (many more lines than the
+global search can afford, since only pairs that enclose the portrait count), and a quad that
+holds the portrait at a page's scale is preferred, at a lower support, to one that does not.
+This keeps the search off the newspaper photo, the sheet of paper the copy is printed on, and
+the portrait's own frame, the usual mistakes on phone captures of printed copies.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -68,6 +77,23 @@ SIDE_SAMPLES = 48
 MIN_SIDE_INSIDE = 0.4  # a side more than 60 % outside the image cannot be judged
 # A credible quad needs this score (mean side support, the weakest side counting double).
 MIN_QUAD_SCORE = 0.55
+# Portrait anchoring. The face box's side (geometric mean of its width and height, so a page
+# turned a quarter gives the same figure) over the page's short side measured 0.16-0.37 on the
+# shared SIDTD, DLC-2021 and PassportEye pages; this range keeps a margin both ways.
+PORTRAIT_TO_SHORT_SIDE = (0.14, 0.45)
+# Where the portrait's centre lies on the page, in page widths from the nearer short side and
+# page heights from the top (either way up): ID-1 cards and passport data pages put the
+# portrait in the left or right third, vertically central (DLC-2021 pages: 0.06-0.3 and
+# 0.3-0.75). A quad placing it mid-page or at an edge is a panel, a sheet or a crop.
+PORTRAIT_FROM_SHORT_SIDE = (0.03, 0.38)
+PORTRAIT_FROM_TOP = (0.2, 0.8)
+# A quad holding the portrait at page scale is credible with weaker edges (a grey copy on
+# white paper, a shadow across one side): clutter rarely makes four aligned edges around it.
+MIN_PORTRAIT_QUAD_SCORE = 0.4
+MAX_PORTRAIT_SEGMENTS = 400  # Hough segments merged into lines for the portrait's own search
+ANCHOR_TILT_DEG = 35.0  # a page whose upright face BlazeFace found is tilted less than this
+ANCHOR_LINES_PER_SIDE = 8  # longest lines kept above, below, left and right of the portrait
+ANCHOR_QUADS_KEPT = 8  # best-supported quads per portrait passed on to the common choice
 
 
 @dataclass(frozen=True)
@@ -125,8 +151,19 @@ def quad_area(corners: np.ndarray) -> float:
     return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2.0)
 
 
-def search_quads(image: np.ndarray) -> tuple[np.ndarray, float] | None:
+def search_quads(
+    image: np.ndarray, portraits: Sequence[np.ndarray] = ()
+) -> tuple[np.ndarray, float] | None:
     """The best-supported document quad of an RGB ``uint8`` image, or None.
+
+    Parameters
+    ----------
+    image : ndarray
+        RGB ``uint8`` (H, W, 3).
+    portraits : sequence of ndarray
+        Face boxes (x0, y0, x1, y1) in image pixels that may be the document's portrait. A
+        quad holding one at a page's scale wins over any that does not, from a support of
+        :data:`MIN_PORTRAIT_QUAD_SCORE`; without such a quad the search is the plain one.
 
     Returns
     -------
@@ -148,12 +185,30 @@ def search_quads(image: np.ndarray) -> tuple[np.ndarray, float] | None:
         for mask in _segmentations(work, smooth)
         for candidate in _candidates_from_mask(mask, grad_x, grad_y)
     ]
-    candidates += _candidates_from_lines(smooth, grad_x, grad_y)
-    if not candidates:
-        return None
-    best = _choose(candidates, (work.shape[1], work.shape[0]))
-    if best.score < MIN_QUAD_SCORE:
-        return None
+    segments = _hough_segments(smooth)
+    candidates += _candidates_from_lines(segments, grad_x, grad_y)
+    frame = np.array([[0, 0], [work.shape[1] - 1, 0], [work.shape[1] - 1, work.shape[0] - 1],
+                      [0, work.shape[0] - 1]], dtype=np.float32)
+    boxes = [np.asarray(box, dtype=np.float64).reshape(4) * scale for box in portraits]
+    if any(_holds(frame, box) for box in boxes):
+        # the whole frame holds a portrait at page scale: a tight crop or scan, whose page runs
+        # to the image border where no line can frame it (the plain search handles it); its
+        # other faces are the ghost image or a second portrait, too small to anchor a page
+        boxes = []
+    best = None
+    if boxes:
+        candidates += _candidates_around_portraits(segments, boxes, grad_x, grad_y)
+        holding = [candidate for candidate in candidates if any(_holds(candidate.corners, box) for box in boxes)]
+        if holding:
+            best = _choose(holding, (work.shape[1], work.shape[0]))
+            if best.score < MIN_PORTRAIT_QUAD_SCORE:
+                best = None
+    if best is None:
+        if not candidates:
+            return None
+        best = _choose(candidates, (work.shape[1], work.shape[0]))
+        if best.score < MIN_QUAD_SCORE:
+            return None
     sx, sy = width / work.shape[1], height / work.shape[0]
     corners = best.corners * np.array([sx, sy], dtype=np.float32)
     return order_corners(corners), float(best.score)
@@ -199,19 +254,26 @@ def _candidates_from_mask(mask: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarr
     return found
 
 
-def _candidates_from_lines(smooth: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray) -> list[_Candidate]:
-    """Quads whose sides are long straight edges: robust to text and clutter around the document."""
-    height, width = smooth.shape
-    image_area = float(height * width)
+def _hough_segments(smooth: np.ndarray) -> np.ndarray:
+    """Straight edge segments (N, 4) as x1, y1, x2, y2 in work pixels, longest first."""
     edges = cv2.Canny(smooth, *CANNY_THRESHOLDS[-1])
-    min_length = MIN_LINE_FRACTION * min(height, width)
+    min_length = MIN_LINE_FRACTION * min(smooth.shape)
     segments = cv2.HoughLinesP(edges, 1, np.pi / 360, threshold=int(min_length / 2),
                                minLineLength=min_length, maxLineGap=LINE_GAP)
     if segments is None:
-        return []
+        return np.zeros((0, 4), dtype=np.float32)
     segments = segments.reshape(-1, 4).astype(np.float32)
     lengths = np.hypot(segments[:, 2] - segments[:, 0], segments[:, 3] - segments[:, 1])
-    lines = _merge_segments(segments[np.argsort(-lengths)[:MAX_SEGMENTS]])[:MAX_LINES]
+    return segments[np.argsort(-lengths)]
+
+
+def _candidates_from_lines(segments: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray) -> list[_Candidate]:
+    """Quads whose sides are long straight edges: robust to text and clutter around the document."""
+    if not len(segments):
+        return []
+    height, width = grad_x.shape
+    image_area = float(height * width)
+    lines = _merge_segments(segments[:MAX_SEGMENTS])[:MAX_LINES]
     directions = np.array([end - start for start, end in lines], dtype=np.float64)
     directions /= np.linalg.norm(directions, axis=1, keepdims=True) + 1e-9
     angles = np.degrees(np.arccos(np.clip(np.abs(directions @ directions.T), 0.0, 1.0)))
@@ -234,6 +296,192 @@ def _candidates_from_lines(smooth: np.ndarray, grad_x: np.ndarray, grad_y: np.nd
                 continue
             found.append(_Candidate(quad, _edge_support(quad, grad_x, grad_y), quad_area(quad) / image_area))
     return found
+
+
+def _candidates_around_portraits(
+    segments: np.ndarray, boxes: list[np.ndarray], grad_x: np.ndarray, grad_y: np.ndarray
+) -> list[_Candidate]:
+    """Page quads framed by straight lines above, below, left and right of each portrait."""
+    if not len(segments):
+        return []
+    lines = _merge_segments(segments[:MAX_PORTRAIT_SEGMENTS])
+    image_area = float(grad_x.size)
+    found: list[_Candidate] = []
+    for box in boxes:
+        for corners in _pages_around(lines, box, grad_x, grad_y):
+            if _plausible(corners, image_area):
+                support = _edge_support(corners, grad_x, grad_y)
+                found.append(_Candidate(corners, support, quad_area(corners) / image_area))
+    return found
+
+
+def _pages_around(
+    lines: list[tuple[np.ndarray, np.ndarray]], box: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray
+) -> list[np.ndarray]:
+    """The best few quads whose sides lie on lines that enclose the portrait at a page's scale.
+
+    BlazeFace finds upright faces only, so a page whose portrait it found is upright within
+    ~35 degrees: its top and bottom sides are near-horizontal lines above and below the face,
+    its left and right sides near-vertical lines beside it. Every choice of one line per side
+    is scored at once (side support read from per-line edge profiles), far more lines than
+    the global search can pair.
+    """
+    height, width = grad_x.shape
+    centre = np.array([(box[0] + box[2]) / 2.0, (box[1] + box[3]) / 2.0])
+    side = _portrait_side(box)
+    reach = MAX_ASPECT * side / PORTRAIT_TO_SHORT_SIDE[0]
+    groups: dict[str, list[np.ndarray]] = {"top": [], "bottom": [], "left": [], "right": []}
+    for start, end in lines:
+        direction = (end - start) / max(float(np.linalg.norm(end - start)), 1e-9)
+        normal = np.array([-direction[1], direction[0]])
+        offset = float(np.dot(centre - start, normal))  # signed distance of the portrait to the line
+        if abs(offset) < side / 2.0 or _distance_to_segment(centre, start, end) > reach:
+            continue
+        tilt = np.degrees(np.arctan2(abs(direction[1]), abs(direction[0])))
+        foot = centre - offset * normal  # the line's point nearest the portrait
+        if tilt <= ANCHOR_TILT_DEG:
+            key = "top" if foot[1] < centre[1] else "bottom"
+        elif tilt >= 90.0 - ANCHOR_TILT_DEG:
+            key = "left" if foot[0] < centre[0] else "right"
+        else:
+            continue
+        if len(groups[key]) < ANCHOR_LINES_PER_SIDE:  # lines come longest first
+            groups[key].append(np.array([start, end], dtype=np.float64))
+    if not all(groups.values()):
+        return []
+    horizontal = groups["top"] + groups["bottom"]
+    vertical = groups["left"] + groups["right"]
+    n_top, n_left = len(groups["top"]), len(groups["left"])
+    h_start, h_dir, h_profile = _line_profiles(horizontal, grad_x, grad_y)
+    v_start, v_dir, v_profile = _line_profiles(vertical, grad_x, grad_y)
+    # crossing points of every horizontal with every vertical line, and their positions along both
+    denominator = h_dir[:, None, 0] * v_dir[None, :, 1] - h_dir[:, None, 1] * v_dir[None, :, 0]
+    gap = v_start[None, :, :] - h_start[:, None, :]
+    along_h = (gap[..., 0] * v_dir[None, :, 1] - gap[..., 1] * v_dir[None, :, 0]) / denominator
+    points = h_start[:, None, :] + along_h[..., None] * h_dir[:, None, :]
+    along_v = np.einsum("hvk,vk->hv", points - v_start[None, :, :], v_dir)
+    top, bottom, left, right = np.meshgrid(
+        np.arange(n_top), np.arange(n_top, len(horizontal)), np.arange(n_left), np.arange(n_left, len(vertical)),
+        indexing="ij",
+    )
+    top, bottom, left, right = (index.reshape(-1) for index in (top, bottom, left, right))
+    corners = np.stack(
+        [points[top, left], points[top, right], points[bottom, right], points[bottom, left]], axis=1
+    )  # (n, 4, 2) clockwise from the top-left
+    inside = ((corners[..., 0] >= 1) & (corners[..., 0] <= width - 2) & (corners[..., 1] >= 1)
+              & (corners[..., 1] <= height - 2)).all(axis=1)
+    supports = np.stack([
+        _profile_support(h_profile, top, along_h[top, left], along_h[top, right]),
+        _profile_support(v_profile, right, along_v[top, right], along_v[bottom, right]),
+        _profile_support(h_profile, bottom, along_h[bottom, left], along_h[bottom, right]),
+        _profile_support(v_profile, left, along_v[top, left], along_v[bottom, left]),
+    ], axis=1)
+    score = (supports.sum(axis=1) + supports.min(axis=1)) / 5.0
+    # the portrait's place on the page, from its distances to the four side lines
+    to_left, to_right = _distance_to_lines(centre, v_start[left], v_dir[left]), _distance_to_lines(
+        centre, v_start[right], v_dir[right])
+    to_top, to_bottom = _distance_to_lines(centre, h_start[top], h_dir[top]), _distance_to_lines(
+        centre, h_start[bottom], h_dir[bottom])
+    across, down = to_left / (to_left + to_right), to_top / (to_top + to_bottom)
+    ratio = side / np.minimum(to_left + to_right, to_top + to_bottom)
+    keep = (
+        inside
+        & (ratio >= PORTRAIT_TO_SHORT_SIDE[0]) & (ratio <= PORTRAIT_TO_SHORT_SIDE[1])
+        & (np.minimum(across, 1.0 - across) >= PORTRAIT_FROM_SHORT_SIDE[0])
+        & (np.minimum(across, 1.0 - across) <= PORTRAIT_FROM_SHORT_SIDE[1])
+        & (down >= PORTRAIT_FROM_TOP[0]) & (down <= PORTRAIT_FROM_TOP[1])
+    )
+    order = [index for index in np.argsort(-score) if keep[index]][:ANCHOR_QUADS_KEPT]
+    return [order_corners(corners[index].astype(np.float32)) for index in order]
+
+
+def _line_profiles(
+    lines: list[np.ndarray], grad_x: np.ndarray, grad_y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each line's start, unit direction, and cumulative counts of edge-supported points along it.
+
+    ``profiles[i, 0 or 1, k]`` counts the points at 1 px steps, from ``PROFILE_REACH`` px
+    before the start up to step k, where the gradient crosses line i with one polarity (0) or
+    the other (1): what :func:`_edge_support` measures, read for any stretch in O(1).
+    """
+    height, width = grad_x.shape
+    cos_tolerance = np.cos(np.radians(EDGE_ANGLE_TOLERANCE_DEG))
+    reach = int(np.hypot(height, width)) + 1
+    steps = np.arange(-reach, reach + 1, dtype=np.float64)
+    starts = np.array([line[0] for line in lines])
+    directions = np.array([line[1] - line[0] for line in lines])
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True) + 1e-9
+    normals = np.stack([-directions[:, 1], directions[:, 0]], axis=1)
+    positive = np.zeros((len(lines), steps.size), dtype=bool)
+    negative = np.zeros_like(positive)
+    for offset in (-2.0, -1.0, 0.0, 1.0, 2.0):
+        points = starts[:, None, :] + steps[None, :, None] * directions[:, None, :] + offset * normals[:, None, :]
+        xs, ys = np.rint(points[..., 0]).astype(int), np.rint(points[..., 1]).astype(int)
+        valid = (xs >= 1) & (xs < width - 1) & (ys >= 1) & (ys < height - 1)
+        gx = np.where(valid, grad_x[ys.clip(0, height - 1), xs.clip(0, width - 1)], 0.0)
+        gy = np.where(valid, grad_y[ys.clip(0, height - 1), xs.clip(0, width - 1)], 0.0)
+        magnitude = np.hypot(gx, gy)
+        projection = gx * normals[:, None, 0] + gy * normals[:, None, 1]
+        strong = valid & (magnitude >= EDGE_MAGNITUDE) & (np.abs(projection) >= cos_tolerance * magnitude)
+        positive |= strong & (projection > 0)
+        negative |= strong & (projection < 0)
+    profiles = np.stack([np.cumsum(positive, axis=1), np.cumsum(negative, axis=1)], axis=1)
+    return starts, directions, np.concatenate([np.zeros((len(lines), 2, 1)), profiles], axis=2)
+
+
+def _profile_support(profiles: np.ndarray, line: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Supported share (the better polarity) of each stretch between two positions on its line,
+    its ends trimmed as in :func:`_edge_support`."""
+    reach = (profiles.shape[2] - 2) // 2
+    low, high = np.minimum(first, second), np.maximum(first, second)
+    trim = 0.08 * (high - low)
+    lo = np.clip(np.rint(low + trim).astype(int) + reach, 0, profiles.shape[2] - 2)
+    hi = np.clip(np.rint(high - trim).astype(int) + reach, 0, profiles.shape[2] - 2)
+    count = np.maximum(hi - lo, 1)
+    positive = (profiles[line, 0, hi + 1] - profiles[line, 0, lo]) / count
+    negative = (profiles[line, 1, hi + 1] - profiles[line, 1, lo]) / count
+    return np.minimum(np.maximum(positive, negative), 1.0)
+
+
+def _distance_to_lines(point: np.ndarray, starts: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    gap = point[None, :] - starts
+    return np.abs(gap[:, 0] * directions[:, 1] - gap[:, 1] * directions[:, 0])
+
+
+def _portrait_side(box: np.ndarray) -> float:
+    return float(np.sqrt(max(box[2] - box[0], 1e-6) * max(box[3] - box[1], 1e-6)))
+
+
+def _box_around(centre: np.ndarray, side: float) -> np.ndarray:
+    half = side / 2.0
+    return np.array([centre[0] - half, centre[1] - half, centre[0] + half, centre[1] + half])
+
+
+def _holds(corners: np.ndarray, box: np.ndarray) -> bool:
+    """Whether the quad contains the face box's centre at a page's scale for that portrait."""
+    centre = (float(box[0] + box[2]) / 2.0, float(box[1] + box[3]) / 2.0)
+    if cv2.pointPolygonTest(corners.reshape(-1, 1, 2).astype(np.float32), centre, False) <= 0:
+        return False
+    sides = quad_side_lengths(corners)
+    short_side = min((sides[0] + sides[2]) / 2.0, (sides[1] + sides[3]) / 2.0)
+    ratio = _portrait_side(box) / max(short_side, 1e-6)
+    if not PORTRAIT_TO_SHORT_SIDE[0] <= ratio <= PORTRAIT_TO_SHORT_SIDE[1]:
+        return False
+    # the centre in page coordinates, the long side horizontal
+    landscape = corners if sides[0] + sides[2] >= sides[1] + sides[3] else np.roll(corners, -3, axis=0)
+    unit = np.array([[0, 0], [1, 0], [1, 1], [0, 1]], dtype=np.float32)
+    to_page = cv2.getPerspectiveTransform(landscape.astype(np.float32), unit)
+    x, y = cv2.perspectiveTransform(np.array([[centre]], dtype=np.float32), to_page)[0, 0]
+    return bool(
+        PORTRAIT_FROM_SHORT_SIDE[0] <= min(x, 1.0 - x) <= PORTRAIT_FROM_SHORT_SIDE[1]
+        and PORTRAIT_FROM_TOP[0] <= y <= PORTRAIT_FROM_TOP[1]
+    )
+
+
+def _distance_to_segment(point: np.ndarray, start: np.ndarray, end: np.ndarray) -> float:
+    direction = end - start
+    t = float(np.clip(np.dot(point - start, direction) / max(float(np.dot(direction, direction)), 1e-9), 0, 1))
+    return float(np.linalg.norm(point - (start + t * direction)))
 
 
 def _merge_segments(segments: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:

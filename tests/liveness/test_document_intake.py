@@ -27,10 +27,11 @@ from liveness.documents.intake import (
     PreparedDocument,
     decode_document_image,
     find_document_quad,
+    portrait_boxes,
     prepare_document,
     rectify_document,
 )
-from liveness.documents.quad import order_corners
+from liveness.documents.quad import order_corners, quad_area, search_quads
 from liveness.documents.reasons import (
     ALL_REASONS,
     DOC_BLANK,
@@ -42,7 +43,15 @@ from liveness.documents.reasons import (
     DOC_TOO_SMALL,
     DOC_UNREADABLE,
 )
-from tests.document_fixtures import TILTED, card_with_portrait, make_card, make_scene, png_bytes
+from tests.document_fixtures import (
+    NEWSPRINT_CARD,
+    TILTED,
+    card_with_portrait,
+    make_card,
+    make_scene,
+    newsprint_scene,
+    png_bytes,
+)
 from tests.face_fixtures import portrait
 
 DOCS_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "docs"
@@ -349,3 +358,31 @@ def test_page_without_a_portrait_keeps_its_orientation() -> None:
     assert prepared.rectified is not None
     upside_down = cv2.resize(make_card()[::-1, ::-1], DOC_CANONICAL_SIZE, interpolation=cv2.INTER_AREA)
     assert np.abs(prepared.rectified.astype(np.int16) - upside_down.astype(np.int16)).mean() < 15.0
+
+
+def test_portrait_anchors_the_search_on_a_grey_copy_lying_on_newsprint() -> None:
+    scene = newsprint_scene()
+    boxes = portrait_boxes(scene)
+    assert boxes, "the copy's portrait is found in the phone frame"
+    assert any(cv2.pointPolygonTest(NEWSPRINT_CARD.reshape(-1, 1, 2), ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2), False) > 0
+               for b in boxes)
+    # without its portrait the search takes a better-edged quad (the sheet, the photo block)
+    plain = search_quads(scene)
+    assert plain is None or polygon_iou(plain[0], NEWSPRINT_CARD, scene.shape[:2]) < 0.5
+    found = find_document_quad(scene)
+    assert not found.fallback
+    assert polygon_iou(found.corners, NEWSPRINT_CARD, scene.shape[:2]) > 0.9
+    prepared = prepare_document(scene)
+    assert prepared.rectified is not None and DOC_NOT_FOUND not in prepared.reasons
+
+
+def test_a_tight_crop_with_a_portrait_is_not_searched_for_a_page_inside_it() -> None:
+    card = card_with_portrait()
+    assert portrait_boxes(card)
+    found = find_document_quad(card)
+    height, width = card.shape[:2]
+    assert found.fallback or quad_area(found.corners) >= 0.9 * width * height
+
+
+def test_portrait_boxes_are_empty_without_a_face() -> None:
+    assert portrait_boxes(make_scene(make_card(), TILTED)) == []
