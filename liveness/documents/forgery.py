@@ -3,8 +3,11 @@ forgery species and a coarse heatmap of where the document looks forged.
 
 The model (``doc_forgery`` in ``weights/manifest.json``) sees the intake's rectified document
 and returns class logits (genuine first, then one class per species) and a stride-16 map of
-per-cell forgery logits. The manifest entry carries the calibration (a one-feature logistic
-fit on validation documents) and the operating thresholds at BPCER 1% / 5%.
+per-cell forgery logits. The manifest entry carries the calibration (a logistic fusion of the
+page model's log-odds with the portrait model's and the ghost-image check, fitted on
+validation documents), the photocopy gate on the page's colour spread
+(:mod:`liveness.documents.colour`: the score is the larger of the two) and the operating
+thresholds at BPCER 1% / 5% of that score.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ import cv2
 import numpy as np
 
 from liveness.documents import reasons as R
+from liveness.documents.colour import ColourGate, colour_spread
 from liveness.documents.portrait import PortraitResult
+from liveness.errors import ModelError
 from liveness.models.manifest import LoadedModel, load_model
 from liveness.scoring.fusion import LogisticFusion, sigmoid, sigmoid_array, softmax, spoof_logit
 
@@ -118,7 +123,14 @@ class DocumentForgeryModel:
     def __init__(self, *, weights_dir: Path | None = None, device: str | None = None, threads: int | None = None):
         self.model: LoadedModel = load_model(FORGERY_MODEL, weights_dir=weights_dir, device=device, threads=threads)
         self.classes: tuple[str, ...] = tuple(self.model.entry["classes"])
-        self.calibration = LogisticFusion.from_dict(self.model.entry["calibration"])
+        calibration = self.model.entry["calibration"]
+        self.calibration = LogisticFusion.from_dict(calibration)
+        # an entry calibrated without the photocopy gate is scored as it was calibrated
+        try:
+            gate = calibration.get("colour_gate")
+            self.colour_gate: ColourGate | None = None if gate is None else ColourGate.from_dict(gate)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"colour gate of {FORGERY_MODEL} in the manifest is invalid: {exc}") from exc
 
     @property
     def version(self) -> str:
@@ -158,16 +170,22 @@ class DocumentForgeryModel:
         probs = softmax(logits)
         heat = sigmoid_array(heat_logits[:, 0])
         results = []
-        for p, hm, portrait in zip(probs, heat, portraits, strict=True):
+        for document, p, hm, portrait in zip(documents, probs, heat, portraits, strict=True):
             values = {"forgery_logit": float(spoof_logit(p)), PORTRAIT_FEATURE: math.nan, GHOST_FEATURE: math.nan}
             if portrait is not None:
                 values[PORTRAIT_FEATURE] = portrait.logit
                 if portrait.ghost_similarity is not None:
                     values[GHOST_FEATURE] = portrait.ghost_similarity
-            species, regions = self._name_and_locate(p, hm, values, portrait)
+            fused = self.calibration.score(values)
+            grey = self.colour_gate.score(colour_spread(document)) if self.colour_gate is not None else 0.0
+            if grey > fused:
+                # the page's lack of colour says more than the models: a grey copy
+                species, regions = "photocopy", heatmap_regions(hm)
+            else:
+                species, regions = self._name_and_locate(p, hm, values, portrait)
             results.append(
                 ForgeryResult(
-                    forgery_score=self.calibration.score(values),
+                    forgery_score=max(fused, grey),
                     species=species,
                     species_probs=dict(zip(self.classes, map(float, p), strict=True)),
                     heatmap=hm,

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 import liveness.documents
-from liveness.documents import expiry, ocr, reasons
+from liveness.documents import colour, expiry, ocr, reasons
 from liveness.documents.errors import DATE_UNREADABLE, IMAGE_INVALID, DocumentInputError
 from liveness.documents.expiry import ValidityPeriod, check_expiry, parse_printed_date, parse_validity_period
 from liveness.documents.mrz import mrz_lines_from_text, parse_mrz
@@ -24,7 +24,7 @@ TD3 = ("P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<", "L898902C36UTO7408122F120
 needs_ocr = pytest.mark.skipif(not ocr_available(), reason="optional package rapidocr is not installed")
 
 
-@pytest.mark.parametrize("module", [expiry, ocr, reasons])
+@pytest.mark.parametrize("module", [colour, expiry, ocr, reasons])
 def test_doctests_pass(module: object) -> None:
     result = doctest.testmod(module)
     assert result.failed == 0

@@ -40,7 +40,7 @@ from training.documents.portrait_set import (
     build_portrait_split,
 )
 from training.documents.portrait_swaps import blend_captured_face, resave, swap_captured_face, swap_printed_face
-from training.documents.train import calibrate_joint
+from training.documents.train import add_colour_gate, calibrate_joint, fit_colour_gate, gated_scores
 from training.train import normalize_images
 
 
@@ -222,6 +222,40 @@ def test_joint_calibration_gives_a_missing_portrait_or_ghost_no_say() -> None:
             values = {"forgery_logit": f, "portrait_logit": 0.3, "ghost_similarity": 0.7}
             missing = fusion.score({**values, name: math.nan})
             assert missing == pytest.approx(fusion.score({**values, name: mean}))
+
+
+def test_colour_gate_knee_and_slope_come_from_genuine_and_photocopied_documents() -> None:
+    rng = np.random.default_rng(0)
+    variants = np.array(["none"] * 400 + ["photocopy"] * 100 + ["paste"] * 100, dtype=object)
+    spread = np.r_[rng.normal(2.9, 0.5, 400), rng.normal(1.6, 0.4, 100), rng.normal(2.9, 0.5, 100)]
+    gate = fit_colour_gate(spread, variants)
+    assert gate.knee == pytest.approx(np.percentile(spread[:400], 1.0))
+    assert gate.slope > 0
+    genuine_flagged = np.mean([gate.score(x) > 0.5 for x in spread[:400]])
+    assert genuine_flagged <= 0.011
+    with pytest.raises(ValueError, match="genuine and photocopied"):
+        fit_colour_gate(spread[:400], variants[:400])
+    with pytest.raises(ValueError, match="more colour"):
+        fit_colour_gate(np.r_[spread[:400], spread[:400][:100] + 2.0], variants[:500])
+
+
+def test_gated_thresholds_are_fitted_on_the_gated_score() -> None:
+    rng = np.random.default_rng(1)
+    variants = np.array(["none"] * 300 + ["photocopy"] * 100 + ["paste"] * 200, dtype=object)
+    y = (variants != "none").astype(np.int64)
+    joint = {"forgery_logit": rng.normal(1.5 * y, 1.0)}
+    spread = np.where(variants == "photocopy", rng.normal(1.2, 0.3, y.size), rng.normal(2.9, 0.5, y.size))
+    calibration = add_colour_gate(calibrate_joint(joint, y), joint, spread, variants, y)
+    scores = gated_scores(calibration, joint, spread)
+    fused = gated_scores({k: v for k, v in calibration.items() if k != "colour_gate"}, joint, spread)
+    assert (scores >= fused).all() and (scores > fused).any()
+    genuine = scores[y == 0]
+    assert np.mean(genuine >= calibration["thresholds"]["bpcer_5"]) <= 0.05
+    assert np.mean(genuine >= calibration["thresholds"]["bpcer_5"]) >= 0.03
+    # the gate catches the grey copies the page model misses
+    copies = variants == "photocopy"
+    threshold = calibration["thresholds"]["bpcer_5"]
+    assert np.mean(scores[copies] >= threshold) > np.mean(fused[copies] >= threshold) + 0.2
 
 
 def test_forgery_model_fuses_the_portrait_and_names_the_swap(joint_weights: Path) -> None:

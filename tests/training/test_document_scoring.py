@@ -109,3 +109,47 @@ def test_cli_eval_kind_document_reports_metrics_and_heatmaps(
     assert metrics["threshold"] == pytest.approx(0.7)
     assert (report / "det_curve.png").exists() and (report / "scores.csv").exists()
     assert [p.name for p in (report / "heatmaps").iterdir()] == ["front.png"]
+
+
+def test_colour_gate_scores_a_grey_copy_as_a_photocopy(tmp_path: Path) -> None:
+    """With a photocopy gate in the calibration, a grey copy of a colour card scores at least
+    the gate's probability and is named a photocopy; the colour card keeps its fused score."""
+    from liveness.documents.colour import ColourGate, colour_spread
+    from liveness.documents.forgery import DocumentForgeryModel
+
+    add_untrained_doc_model(tmp_path)
+    gate = {"knee": 1.6, "slope": 3.3}
+    path = tmp_path / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["models"]["doc_forgery"]["calibration"] = {**manifest["models"]["doc_forgery"]["calibration"],
+                                                         "colour_gate": gate}
+    path.write_text(json.dumps(manifest))
+    gated = DocumentForgeryModel(weights_dir=tmp_path)
+    assert gated.colour_gate == ColourGate(**gate)
+    import cv2
+
+    colour = cv2.resize(make_card(), (448, 288), interpolation=cv2.INTER_AREA)
+    grey = np.repeat(cv2.cvtColor(colour, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+    tinted = np.clip(grey.astype(np.int16) + np.array([12, 6, -4]), 0, 255).astype(np.uint8)  # warm light
+    assert colour_spread(colour) > 2.5 and colour_spread(tinted) < 0.5
+    results = gated.predict(np.stack([colour, tinted]))
+
+    manifest["models"]["doc_forgery"]["calibration"].pop("colour_gate")
+    path.write_text(json.dumps(manifest))
+    plain = DocumentForgeryModel(weights_dir=tmp_path).predict(np.stack([colour, tinted]))
+    assert results[0].forgery_score == pytest.approx(plain[0].forgery_score)
+    assert results[1].forgery_score >= gated.colour_gate.score(colour_spread(tinted)) > 0.99
+    assert results[1].species == "photocopy"
+
+
+def test_an_invalid_colour_gate_is_a_model_error(tmp_path: Path) -> None:
+    from liveness.documents.forgery import DocumentForgeryModel
+    from liveness.errors import ModelError
+
+    add_untrained_doc_model(tmp_path)
+    path = tmp_path / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["models"]["doc_forgery"]["calibration"]["colour_gate"] = {"knee": 1.6, "slope": -1.0}
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="colour gate"):
+        DocumentForgeryModel(weights_dir=tmp_path)

@@ -38,6 +38,7 @@ def write_document_model_card(path: Path, result: dict[str, Any], *, version: st
         "that input no say); `reject` at the BPCER-1% threshold, `review` at BPCER 5%. When the portrait's "
         "inputs push towards forgery more than the page does, the species is ID_PORTRAIT_SWAP and the portrait "
         "crop and/or the ghost lead the regions; heatmap cells at probability >= 0.5 form the other regions.",
+        *_gate_lines(result.get("calibration") or {}),
         "- rule checks (MRZ check digits, GB 11643 ID numbers, expiry, MRZ vs printed fields) run beside the models "
         "when OCR is enabled; they are not part of the score.",
         "",
@@ -82,6 +83,9 @@ def write_document_model_card(path: Path, result: dict[str, Any], *, version: st
         "- ghost check alone (documents with a ghost found), AUC of genuine vs each portrait forgery: "
         + (", ".join(f"{k} {fmt(v)}" for k, v in ghost.items()) or "not measured")
         + " (a paste that replaces the ghost too cannot be caught by it).",
+        "- colour spread alone (lower: greyer), AUC of genuine vs each forgery: "
+        + (", ".join(f"{k} {fmt(v)}" for k, v in (val.get("colour_spread_auc") or {}).items()) or "not measured")
+        + ".",
         "",
     ]
     page = result.get("val_forgery_model_alone")
@@ -126,4 +130,19 @@ def _photo_edit_lines(share: float) -> list[str]:
         "the photo shows, the changed pixels warped back into the photo) and exported again as JPEG; so is the "
         "same share of every other sample, so that a second JPEG is no cue of its own. Validation reports them "
         "as `paste_captured`, `text_edit_captured` and `copy_move_captured`."
+    ]
+
+
+def _gate_lines(calibration: dict) -> list[str]:
+    gate = calibration.get("colour_gate")
+    if not gate:
+        return []
+    return [
+        "- photocopy gate (`liveness.documents.colour`): the page's colour spread, log(1 + the 90th percentile of "
+        "its chroma once the light's tint is taken out), is near 0 on a grey copy. The score is the larger of the "
+        f"fused score and sigmoid({fmt(gate['slope'])} x ({fmt(gate['knee'])} - spread)); the knee is the spread "
+        "99 % of the genuine validation documents exceed, the slope fitted on genuine vs photocopied ones, and the "
+        "thresholds are fitted on that larger score. When the gate is the higher, the species is ID_PHOTOCOPY. "
+        "Why: the page model learns our synthesized grey copies well, but passed about a third of DLC-2021's "
+        "real ones; colour is a property of the copy itself, not of how we synthesize it."
     ]

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from liveness.documents.colour import colour_spread
 from liveness.documents.forgery import GHOST_FEATURE, PORTRAIT_FEATURE
 from liveness.documents.portrait import MIRROR_KEY, PORTRAIT_MODEL
 from liveness.evaluation import metrics_for, score_rows
@@ -40,8 +41,10 @@ from training.documents.portrait_set import (
     build_portrait_split,
 )
 from training.documents.train import (
+    add_colour_gate,
     calibrate,
     calibrate_joint,
+    gated_scores,
     heatmap_iou,
     portrait_init_state,
     portrait_variant_auc,
@@ -210,18 +213,15 @@ def _variant_counts(data: PortraitSet) -> dict[str, int]:
     return {v: data.variants.count(v) for v in VARIANTS if v in data.variants}
 
 
-def _joint_metrics(val: PortraitSet, joint: dict[str, np.ndarray], calibration: dict[str, Any]) -> dict[str, Any]:
-    """Whole-document figures of the fused score on the validation split, per variant; the
-    portrait model's and the ghost check's own AUC per portrait forgery (documents where each
-    is measured), and how often each is."""
-    from liveness.scoring.fusion import LogisticFusion
-
-    fusion = LogisticFusion.from_dict(calibration)
-    names = list(joint)
-    scores = np.array([fusion.score(dict(zip(names, map(float, row), strict=True))) for row in zip(*joint.values(),
-                                                                                                    strict=True)])
+def _joint_metrics(
+    val: PortraitSet, joint: dict[str, np.ndarray], spread: np.ndarray, calibration: dict[str, Any]
+) -> dict[str, Any]:
+    """Whole-document figures of the runtime's score (fused, photocopy-gated) on the validation
+    split, per variant; the portrait model's, the ghost check's and the colour spread's own AUC
+    per forgery (documents where each is measured), and how often each is."""
+    scores = gated_scores(calibration, joint, spread)
     variants = np.array(val.variants, dtype=object)
-    metrics = evaluate(val.labels, scores, variants, threshold=fusion.review_threshold)
+    metrics = evaluate(val.labels, scores, variants, threshold=calibration["thresholds"]["bpcer_5"])
     ghost = joint[GHOST_FEATURE]
     # the page model alone on the same documents: what the portrait's inputs add
     page = joint["forgery_logit"]
@@ -232,6 +232,7 @@ def _joint_metrics(val: PortraitSet, joint: dict[str, np.ndarray], calibration: 
     }
     metrics["portrait_model_auc"] = portrait_variant_auc(val, joint[PORTRAIT_FEATURE])
     metrics["ghost_check_auc"] = portrait_variant_auc(val, -ghost, ~np.isnan(ghost))
+    metrics["colour_spread_auc"] = portrait_variant_auc(val, -spread, everywhere, VARIANTS[1:])
     metrics["portrait_found"] = float(val.has_portrait.mean())
     metrics["ghost_found"] = float((~np.isnan(ghost)).mean())
     return metrics
@@ -337,9 +338,13 @@ def run_document_training(
         PORTRAIT_FEATURE: predict_portraits(portrait_model, portrait_val.crops, portrait_val.has_portrait),
         GHOST_FEATURE: np.asarray(portrait_val.ghost, np.float64),
     }
-    calibration = calibrate_joint(joint, portrait_val.labels)
+    spread = np.array([colour_spread(page) for page in portrait_val.pages])
+    calibration = add_colour_gate(
+        calibrate_joint(joint, portrait_val.labels), joint, spread, np.array(portrait_val.variants, dtype=object),
+        portrait_val.labels,
+    )
     (out_dir / "calibration.json").write_text(json.dumps(calibration, indent=2))
-    val_metrics = _joint_metrics(portrait_val, joint, calibration)
+    val_metrics = _joint_metrics(portrait_val, joint, spread, calibration)
 
     training_data = {
         "docs_dir": str(docs_dir),

@@ -17,9 +17,10 @@ import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
+from liveness.documents.colour import COLOUR_FEATURE, ColourGate
 from liveness.documents.portrait import PORTRAIT_MODEL
-from liveness.scoring.fusion import softmax, spoof_logit
-from liveness.scoring.metrics import roc_auc
+from liveness.scoring.fusion import LogisticFusion, softmax, spoof_logit
+from liveness.scoring.metrics import roc_auc, threshold_at_bpcer
 from training.documents.dataset import DocumentSet
 from training.documents.portrait_set import PORTRAIT_VARIANTS, PortraitSet
 from training.fusion_fit import fit_fusion
@@ -218,3 +219,52 @@ def calibrate_joint(features: dict[str, np.ndarray], y: np.ndarray) -> dict[str,
         known = ~np.isnan(values)
         filled[name] = np.where(known, values, values[known].mean() if known.any() else 0.0)
     return fit_fusion(filled, y).to_dict()
+
+
+# The photocopy gate's knee: the colour spread this share (%) of genuine validation documents
+# fall under, so the gate alone flags about that many of them.
+GATE_GENUINE_PERCENTILE = 1.0
+
+
+def fit_colour_gate(spread: np.ndarray, variants: np.ndarray) -> ColourGate:
+    """The photocopy gate (:mod:`liveness.documents.colour`) from the validation documents'
+    colour spreads: the knee at the genuine ones' 1st percentile, the slope of a logistic fit
+    of genuine against photocopied documents."""
+    spread, variants = np.asarray(spread, np.float64), np.asarray(variants, dtype=object)
+    genuine, copies = variants == "none", variants == "photocopy"
+    if genuine.sum() < 20 or copies.sum() < 10:
+        raise ValueError(f"the colour gate needs genuine and photocopied documents, got {genuine.sum()} and "
+                         f"{copies.sum()}")
+    both = genuine | copies
+    fit = fit_fusion({COLOUR_FEATURE: spread[both]}, copies[both].astype(int))
+    slope = -float(fit.coef[0]) / float(fit.std[0])
+    if slope <= 0:
+        raise ValueError("photocopied validation documents show more colour than genuine ones: no gate")
+    return ColourGate(knee=float(np.percentile(spread[genuine], GATE_GENUINE_PERCENTILE)), slope=slope)
+
+
+def gated_scores(calibration: dict[str, Any], joint: dict[str, np.ndarray], spread: np.ndarray) -> np.ndarray:
+    """The runtime's document score for each row of ``joint``: the fused score, or the
+    photocopy gate's when the calibration has one and it is higher."""
+    fusion = LogisticFusion.from_dict(calibration)
+    gate = ColourGate.from_dict(calibration["colour_gate"]) if "colour_gate" in calibration else None
+    names = list(joint)
+    scores = []
+    for row, page_spread in zip(zip(*joint.values(), strict=True), spread, strict=True):
+        fused = fusion.score(dict(zip(names, map(float, row), strict=True)))
+        scores.append(max(fused, gate.score(float(page_spread))) if gate is not None else fused)
+    return np.array(scores)
+
+
+def add_colour_gate(
+    calibration: dict[str, Any], joint: dict[str, np.ndarray], spread: np.ndarray, variants: np.ndarray,
+    labels: np.ndarray,
+) -> dict[str, Any]:
+    """``calibration`` with the photocopy gate, its thresholds refitted on the gated score."""
+    gated = {**calibration, "colour_gate": fit_colour_gate(spread, variants).to_dict()}
+    scores = gated_scores(gated, joint, spread)
+    gated["thresholds"] = {
+        "bpcer_1": threshold_at_bpcer(labels, scores, bpcer=0.01),
+        "bpcer_5": threshold_at_bpcer(labels, scores, bpcer=0.05),
+    }
+    return gated
