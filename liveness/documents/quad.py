@@ -74,6 +74,7 @@ BORDER_MARGIN_PX = 3.0  # a polygon side this close to an image border is the fr
 EDGE_MAGNITUDE = 10.0
 EDGE_ANGLE_TOLERANCE_DEG = 30.0
 SIDE_SAMPLES = 48
+_SIDE_OFFSETS = np.array([-2.0, -1.0, 0.0, 1.0, 2.0])  # px across a side where its edge may lie
 MIN_SIDE_INSIDE = 0.4  # a side more than 60 % outside the image cannot be judged
 # A credible quad needs this score (mean side support, the weakest side counting double).
 MIN_QUAD_SCORE = 0.55
@@ -485,28 +486,37 @@ def _distance_to_segment(point: np.ndarray, start: np.ndarray, end: np.ndarray) 
 
 
 def _merge_segments(segments: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Collinear Hough segments merged into one line each (its two extreme points), longest first."""
+    """Collinear Hough segments merged into one line each (its two extreme points), longest first.
+
+    Greedy, longest segment first: a segment joins the first line (in order of creation) that
+    runs within 3 degrees of it and passes within 3 px of both its ends, else starts its own.
+    """
     lengths = np.hypot(segments[:, 2] - segments[:, 0], segments[:, 3] - segments[:, 1])
     order = np.argsort(-lengths)
-    merged: list[list[np.ndarray]] = []  # each: list of endpoints
-    directions: list[np.ndarray] = []
+    count = len(order)
+    # per line: its first point (anchor), unit direction and normal, as rows filled in order
+    anchors = np.zeros((count, 2))
+    directions = np.zeros((count, 2))
+    normals = np.zeros((count, 2))
+    members: list[list[np.ndarray]] = []  # each line's endpoints
+    cos_limit = np.cos(np.radians(3.0))
     for index in order:
-        x1, y1, x2, y2 = segments[index]
+        x1, y1, x2, y2 = (float(v) for v in segments[index])
         p, q = np.array([x1, y1]), np.array([x2, y2])
         direction = (q - p) / max(float(np.linalg.norm(q - p)), 1e-6)
-        for group, group_direction in zip(merged, directions, strict=True):
-            anchor = group[0]
-            normal = np.array([-group_direction[1], group_direction[0]])
-            if abs(float(np.dot(direction, group_direction))) >= np.cos(np.radians(3.0)) and max(
-                abs(float(np.dot(p - anchor, normal))), abs(float(np.dot(q - anchor, normal)))
-            ) <= 3.0:
-                group.extend([p, q])
-                break
-        else:
-            merged.append([p, q])
-            directions.append(direction)
+        n = len(members)
+        if n:
+            aligned = np.abs(directions[:n] @ direction) >= cos_limit
+            off_p = np.abs(np.einsum("ij,ij->i", p - anchors[:n], normals[:n]))
+            off_q = np.abs(np.einsum("ij,ij->i", q - anchors[:n], normals[:n]))
+            joins = np.flatnonzero(aligned & (np.maximum(off_p, off_q) <= 3.0))
+            if joins.size:
+                members[int(joins[0])].extend([p, q])
+                continue
+        anchors[n], directions[n], normals[n] = p, direction, (-direction[1], direction[0])
+        members.append([p, q])
     lines = []
-    for group, direction in zip(merged, directions, strict=True):
+    for group, direction in zip(members, directions, strict=False):
         points = np.array(group)
         along = points @ direction
         lines.append((points[int(np.argmin(along))], points[int(np.argmax(along))]))
@@ -607,24 +617,21 @@ def _edge_support(corners: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray) -
         length = float(np.linalg.norm(direction))
         normal = np.array([-direction[1], direction[0]]) / length
         # skip the ends: corners are rounded on cards, and the neighbouring side's edge is there
-        t = np.linspace(0.08, 0.92, SIDE_SAMPLES)[:, None]
-        points = start + t * direction
-        positive = np.zeros(SIDE_SAMPLES, dtype=bool)
-        negative = np.zeros(SIDE_SAMPLES, dtype=bool)
-        inside = np.zeros(SIDE_SAMPLES, dtype=bool)
-        for offset in (-2.0, -1.0, 0.0, 1.0, 2.0):  # tolerate a corner placed 2 px off the edge
-            shifted = points + offset * normal
-            xs = np.rint(shifted[:, 0]).astype(int)
-            ys = np.rint(shifted[:, 1]).astype(int)
-            valid = (xs >= 1) & (xs < width - 1) & (ys >= 1) & (ys < height - 1)
-            inside |= valid
-            gx = np.where(valid, grad_x[ys.clip(0, height - 1), xs.clip(0, width - 1)], 0.0)
-            gy = np.where(valid, grad_y[ys.clip(0, height - 1), xs.clip(0, width - 1)], 0.0)
-            magnitude = np.hypot(gx, gy)
-            projection = gx * normal[0] + gy * normal[1]
-            strong = valid & (magnitude >= EDGE_MAGNITUDE) & (np.abs(projection) >= cos_tolerance * magnitude)
-            positive |= strong & (projection > 0)
-            negative |= strong & (projection < 0)
+        t = np.linspace(0.08, 0.92, SIDE_SAMPLES)[None, :, None]
+        # (offset, sample, xy): tolerate a corner placed 2 px off the edge
+        shifted = start + t * direction + _SIDE_OFFSETS[:, None, None] * normal
+        xs = np.rint(shifted[..., 0]).astype(int)
+        ys = np.rint(shifted[..., 1]).astype(int)
+        valid = (xs >= 1) & (xs < width - 1) & (ys >= 1) & (ys < height - 1)
+        inside = valid.any(axis=0)
+        rows, cols = np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)
+        gx = np.where(valid, grad_x[rows, cols], 0.0)
+        gy = np.where(valid, grad_y[rows, cols], 0.0)
+        magnitude = np.hypot(gx, gy)
+        projection = gx * normal[0] + gy * normal[1]
+        strong = valid & (magnitude >= EDGE_MAGNITUDE) & (np.abs(projection) >= cos_tolerance * magnitude)
+        positive = (strong & (projection > 0)).any(axis=0)
+        negative = (strong & (projection < 0)).any(axis=0)
         if inside.mean() < MIN_SIDE_INSIDE:
             return 0.0
         # A document edge keeps one polarity (document darker or lighter than what is beside it)
