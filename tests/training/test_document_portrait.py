@@ -228,15 +228,16 @@ def test_colour_gate_knee_and_slope_come_from_genuine_and_photocopied_documents(
     rng = np.random.default_rng(0)
     variants = np.array(["none"] * 400 + ["photocopy"] * 100 + ["paste"] * 100, dtype=object)
     spread = np.r_[rng.normal(2.9, 0.5, 400), rng.normal(1.6, 0.4, 100), rng.normal(2.9, 0.5, 100)]
-    gate = fit_colour_gate(spread, variants)
-    assert gate.knee == pytest.approx(np.percentile(spread[:400], 1.0))
+    gate = fit_colour_gate(spread, variants, review_threshold=0.7)
     assert gate.slope > 0
-    genuine_flagged = np.mean([gate.score(x) > 0.5 for x in spread[:400]])
-    assert genuine_flagged <= 0.011
+    assert gate.score(float(np.percentile(spread[:400], 1.0))) == pytest.approx(0.7)
+    genuine_reviewed = np.mean([gate.score(x) >= 0.7 for x in spread[:400]])
+    assert 0.005 <= genuine_reviewed <= 0.011
+    assert np.mean([gate.score(x) >= 0.7 for x in spread[400:500]]) > 0.3  # copies greyer than that
     with pytest.raises(ValueError, match="genuine and photocopied"):
-        fit_colour_gate(spread[:400], variants[:400])
+        fit_colour_gate(spread[:400], variants[:400], 0.7)
     with pytest.raises(ValueError, match="more colour"):
-        fit_colour_gate(np.r_[spread[:400], spread[:400][:100] + 2.0], variants[:500])
+        fit_colour_gate(np.r_[spread[:400], spread[:400][:100] + 2.0], variants[:500], 0.7)
 
 
 def test_gated_thresholds_are_fitted_on_the_gated_score() -> None:

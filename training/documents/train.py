@@ -221,26 +221,32 @@ def calibrate_joint(features: dict[str, np.ndarray], y: np.ndarray) -> dict[str,
     return fit_fusion(filled, y).to_dict()
 
 
-# The photocopy gate's knee: the colour spread this share (%) of genuine validation documents
-# fall under, so the gate alone flags about that many of them.
+# The photocopy gate reaches the review threshold at the colour spread this share (%) of
+# genuine validation documents fall under, so the gate alone flags about that many of them.
 GATE_GENUINE_PERCENTILE = 1.0
 
 
-def fit_colour_gate(spread: np.ndarray, variants: np.ndarray) -> ColourGate:
+def fit_colour_gate(spread: np.ndarray, variants: np.ndarray, review_threshold: float) -> ColourGate:
     """The photocopy gate (:mod:`liveness.documents.colour`) from the validation documents'
-    colour spreads: the knee at the genuine ones' 1st percentile, the slope of a logistic fit
-    of genuine against photocopied documents."""
+    colour spreads: the slope of a logistic fit of genuine against photocopied documents, and
+    the midpoint placed so that the gate reaches ``review_threshold`` (the fused score's) at
+    the genuine documents' 1st percentile: a page greyer than 99 % of genuine ones is
+    reviewed at least, whatever the models say."""
     spread, variants = np.asarray(spread, np.float64), np.asarray(variants, dtype=object)
     genuine, copies = variants == "none", variants == "photocopy"
     if genuine.sum() < 20 or copies.sum() < 10:
         raise ValueError(f"the colour gate needs genuine and photocopied documents, got {genuine.sum()} and "
                          f"{copies.sum()}")
+    if not 0.0 < review_threshold < 1.0:
+        raise ValueError(f"review threshold must lie in (0, 1), got {review_threshold}")
     both = genuine | copies
     fit = fit_fusion({COLOUR_FEATURE: spread[both]}, copies[both].astype(int))
     slope = -float(fit.coef[0]) / float(fit.std[0])
     if slope <= 0:
         raise ValueError("photocopied validation documents show more colour than genuine ones: no gate")
-    return ColourGate(knee=float(np.percentile(spread[genuine], GATE_GENUINE_PERCENTILE)), slope=slope)
+    greyest_genuine = float(np.percentile(spread[genuine], GATE_GENUINE_PERCENTILE))
+    review_logit = float(np.log(review_threshold / (1.0 - review_threshold)))
+    return ColourGate(knee=greyest_genuine + review_logit / slope, slope=slope)
 
 
 def gated_scores(calibration: dict[str, Any], joint: dict[str, np.ndarray], spread: np.ndarray) -> np.ndarray:
@@ -261,7 +267,8 @@ def add_colour_gate(
     labels: np.ndarray,
 ) -> dict[str, Any]:
     """``calibration`` with the photocopy gate, its thresholds refitted on the gated score."""
-    gated = {**calibration, "colour_gate": fit_colour_gate(spread, variants).to_dict()}
+    gate = fit_colour_gate(spread, variants, calibration["thresholds"]["bpcer_5"])
+    gated = {**calibration, "colour_gate": gate.to_dict()}
     scores = gated_scores(gated, joint, spread)
     gated["thresholds"] = {
         "bpcer_1": threshold_at_bpcer(labels, scores, bpcer=0.01),
