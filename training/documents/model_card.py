@@ -139,10 +139,11 @@ def _gate_lines(calibration: dict) -> list[str]:
         return []
     return [
         "- photocopy gate (`liveness.documents.colour`): the page's colour spread, log(1 + the 90th percentile of "
-        "its chroma once the light's tint is taken out), is near 0 on a grey copy. The score is the larger of the "
-        f"fused score and sigmoid({fmt(gate['slope'])} x ({fmt(gate['knee'])} - spread)); the knee is the spread "
-        "99 % of the genuine validation documents exceed, the slope fitted on genuine vs photocopied ones, and the "
-        "thresholds are fitted on that larger score. When the gate is the higher, the species is ID_PHOTOCOPY. "
+        "its chroma once the light's tint is taken out locally), is near 0 on a grey copy. The score is the larger "
+        f"of the fused score and sigmoid({fmt(gate['slope'])} x ({fmt(gate['knee'])} - spread)): the slope fitted "
+        "on genuine vs photocopied validation documents, the midpoint placed so that the gate reaches the fused "
+        "score's review threshold at the spread 99 % of the genuine validation documents exceed; the thresholds "
+        "are then fitted on that larger score. When the gate is the higher, the species is ID_PHOTOCOPY. "
         "Why: the page model learns our synthesized grey copies well, but passed about a third of DLC-2021's "
         "real ones; colour is a property of the copy itself, not of how we synthesize it."
     ]
