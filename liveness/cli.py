@@ -191,21 +191,25 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.kind == "document":
         from training.documents.pipeline import run_document_training
 
-        result = run_document_training(
-            Path(args.data or "../shared/data/docs"),
-            Path(args.faces),
-            Path(args.out or "runs/documents"),
-            n_train=args.doc_samples,
-            n_val=max(100, args.doc_samples // 5),
-            photo_edit_share=args.photo_edit_share,
-            epochs=args.doc_epochs,
-            n_portraits=args.portrait_samples,
-            n_val_portraits=args.portrait_val_samples,
-            portrait_epochs=args.portrait_epochs,
-            portrait_init=Path(args.portrait_init) if args.portrait_init else None,
-            seed=args.seed,
-            workers=args.workers,
-        )
+        try:
+            result = run_document_training(
+                Path(args.data or "../shared/data/docs"),
+                Path(args.faces),
+                Path(args.out or "runs/documents"),
+                n_train=args.doc_samples,
+                n_val=max(100, args.doc_samples // 5),
+                photo_edit_share=args.photo_edit_share,
+                epochs=args.doc_epochs,
+                n_portraits=args.portrait_samples,
+                n_val_portraits=args.portrait_val_samples,
+                portrait_epochs=args.portrait_epochs,
+                portrait_init=Path(args.portrait_init) if args.portrait_init else None,
+                seed=args.seed,
+                workers=args.workers,
+            )
+        except ValueError as exc:  # a run folder built by another plan, data without a species, ...
+            print(f"liveness: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         dev = result.get("dev") or {}
         print(json.dumps({"val_auc": result["val"].get("auc"), "dev_auc": dev.get("auc")}, indent=2))
         print(f"run written to {args.out or 'runs/documents'}")

@@ -57,3 +57,35 @@ def test_split_records_edits_made_after_capture_and_refuses_another_plan(tmp_pat
     meta["plan"] = {k: v for k, v in meta["plan"].items() if k not in ("captured_edit_share", "resave_share")}
     (tmp_path / "split" / "meta.json").write_text(json.dumps(meta))
     assert len(build_split(SplitPlan("test", 12, 5, None, None), tmp_path / "split", **common).labels) == 12
+
+
+def test_a_checkpoint_is_reused_only_for_what_it_was_trained_on(tmp_path: Path) -> None:
+    from training.documents.pipeline import record_checkpoint, reusable_checkpoint
+
+    checkpoint = tmp_path / "doc_forgery.pt"
+    record = {"data": [{"name": "train", "n_samples": 3200, "captured_edit_share": 0.0}], "epochs": 8, "seed": 0}
+    assert not reusable_checkpoint(checkpoint, record)  # nothing to reuse
+    checkpoint.write_bytes(b"weights")
+    assert reusable_checkpoint(checkpoint, record)  # trained before records were kept
+    record_checkpoint(checkpoint, record)
+    assert reusable_checkpoint(checkpoint, json.loads(json.dumps(record)))
+    rebuilt = {**record, "data": [{**record["data"][0], "captured_edit_share": 0.5}]}
+    with pytest.raises(ValueError, match=r"trained on something else \(differs in: data\)"):
+        reusable_checkpoint(checkpoint, rebuilt)
+    with pytest.raises(ValueError, match="epochs"):
+        reusable_checkpoint(checkpoint, {**record, "epochs": 4})
+
+
+def test_cli_train_reports_a_refused_run_folder_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import training.documents.pipeline as pipeline
+    from liveness.cli import EXIT_USAGE, main
+
+    def refuse(*args: object, **kwargs: object) -> dict:
+        raise ValueError(f"{tmp_path}/data_train holds a split built by another plan")
+
+    monkeypatch.setattr(pipeline, "run_document_training", refuse)
+    assert main(["train", "--kind", "document", "--out", str(tmp_path)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "another plan" in err and "Traceback" not in err

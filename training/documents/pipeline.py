@@ -203,6 +203,40 @@ def _entries(
     }
 
 
+def _as_json(plan: object) -> dict[str, Any]:
+    return json.loads(json.dumps(plan.__dict__))
+
+
+def _record_path(checkpoint: Path) -> Path:
+    return checkpoint.with_name(checkpoint.stem + ".trained_on.json")
+
+
+def record_checkpoint(checkpoint: Path, record: dict[str, Any]) -> None:
+    """Write what ``checkpoint`` was trained on (data plans, epochs, seed, initial weights)
+    beside it, so that a resumed run can tell whether it may reuse it."""
+    _record_path(checkpoint).write_text(json.dumps(record, indent=2))
+
+
+def reusable_checkpoint(checkpoint: Path, record: dict[str, Any]) -> bool:
+    """Whether a resumed run may reuse ``checkpoint``: it exists, and what it was trained on is
+    ``record``. A checkpoint with no record (trained before records were kept) is reused as
+    it was. Raises ValueError for one trained on something else: its data split was deleted
+    and rebuilt by another plan, or the epochs, seed or initial weights changed."""
+    if not checkpoint.exists():
+        return False
+    path = _record_path(checkpoint)
+    if not path.exists():
+        return True
+    stored = json.loads(path.read_text())
+    if stored != json.loads(json.dumps(record)):
+        changed = sorted(key for key in {*stored, *record} if stored.get(key) != record.get(key))
+        raise ValueError(
+            f"{checkpoint} was trained on something else (differs in: {', '.join(changed)}); delete it to "
+            "train again, or choose another --out"
+        )
+    return True
+
+
 def _checkpoint_note(path: Path) -> dict[str, str]:
     from liveness.models.manifest import sha256_file
 
@@ -281,11 +315,8 @@ def run_document_training(
     common = {"docs_dir": docs_dir, "faces_dir": faces_dir, "cache_dir": cache_dir, "workers": workers}
     # Photo edits come with as many re-exported other samples, so a second JPEG is no cue.
     edits = {"captured_edit_share": photo_edit_share, "resave_share": photo_edit_share}
-    train_set = build_split(
-        SplitPlan("train", n_train, seed * 1_000_003, train_templates, tuple(train_persons), **edits),
-        out_dir / "data_train",
-        **common,
-    )
+    train_plan = SplitPlan("train", n_train, seed * 1_000_003, train_templates, tuple(train_persons), **edits)
+    train_set = build_split(train_plan, out_dir / "data_train", **common)
     val_set = build_split(
         SplitPlan("val", n_val, seed * 1_000_003 + 500_000, val_templates, tuple(val_persons), **edits),
         out_dir / "data_val",
@@ -297,13 +328,15 @@ def run_document_training(
     torch.manual_seed(seed)
     torch.set_num_threads(cfg.threads)
     checkpoint = out_dir / f"{MODEL}.pt"
-    if checkpoint.exists():
+    forgery_record = {"data": [_as_json(train_plan)], "epochs": epochs, "seed": seed}
+    if reusable_checkpoint(checkpoint, forgery_record):
         model = load_trained(MODEL, checkpoint)
     else:
         log: list[dict] = []
         model = train_forgery_model(train_set, cfg, epochs, log)
         write_epoch_log(out_dir, log)
         torch.save(model.state_dict(), checkpoint)
+        record_checkpoint(checkpoint, forgery_record)
     preds = predict_documents(model, val_set.images)
     page_only = calibrate(val_set, preds)
     page_metrics = _val_metrics(val_set, preds, page_only)
@@ -323,7 +356,13 @@ def run_document_training(
     )
     portrait_val = build_portrait_split(plans[1], out_dir / "portraits_val", **common)
     portrait_checkpoint = out_dir / f"{PORTRAIT_MODEL}.pt"
-    if portrait_checkpoint.exists():
+    portrait_record = {
+        "data": [_as_json(plan) for plan in plans[0]],
+        "epochs": portrait_epochs,
+        "seed": seed,
+        "init": None if portrait_init is None else _checkpoint_note(portrait_init)["sha256"],
+    }
+    if reusable_checkpoint(portrait_checkpoint, portrait_record):
         portrait_model = load_trained(PORTRAIT_MODEL, portrait_checkpoint)
     else:
         log = []
@@ -331,6 +370,7 @@ def run_document_training(
         portrait_model = train_portrait_model(portrait_train, cfg, portrait_epochs, log, init, val=portrait_val)
         write_epoch_log(out_dir, log)
         torch.save(portrait_model.state_dict(), portrait_checkpoint)
+        record_checkpoint(portrait_checkpoint, portrait_record)
     if portrait_val.pages is None or portrait_val.ghost is None:
         raise ValueError(f"{out_dir / 'portraits_val'} was built without pages or ghost similarities; delete it")
     joint = {
