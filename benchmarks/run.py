@@ -55,6 +55,7 @@ from benchmarks.documents import (
     score_documents,
 )
 from benchmarks.gate import baseline_figures, check, read_baseline, update_baseline
+from benchmarks.intake import run_intake
 from benchmarks.peer import PeerConfig, PeerScorer, config_from_mapping, read_config
 from benchmarks.summary import det_png, latency_png, write_summary
 from liveness.errors import LivenessError
@@ -74,6 +75,7 @@ class SuiteOptions:
     sets: list[LabelledSet] = field(default_factory=list)
     docs: LabelledSet | None = None
     docs_note: str | None = None  # why no document set is scored, for the summary
+    intake: bool = True  # with documents: the intake on captures with known corners (benchmarks.intake)
     weights_dir: Path | None = None
     peer: PeerConfig | None = None
     speed: bool = True
@@ -228,6 +230,11 @@ def run_suite(options: SuiteOptions) -> tuple[dict[str, Any], int]:
     documents = _run_documents(options, folder)
     if documents.get("sets"):
         figures.update(documents.pop("figures"))
+    intake: dict[str, Any] = {}
+    if options.docs is not None and options.intake:  # the intake goes with the documents (--no-docs skips both)
+        _log("documents: intake on captures with known corners")
+        intake = run_intake(options.mode, options.out_dir / "cache")
+        figures.update(intake.pop("figures"))
 
     speed: dict[str, Any] = {}
     if options.speed:
@@ -262,6 +269,7 @@ def run_suite(options: SuiteOptions) -> tuple[dict[str, Any], int]:
         },
         "accuracy": {"sets": sets},
         "documents": documents,
+        "intake": intake,
         "speed": speed,
         "service": service,
         "peer": {"name": options.peer.label, "config": options.peer.to_dict()} if options.peer else None,
@@ -434,6 +442,11 @@ def print_outcome(results: dict[str, Any]) -> None:
               + ("–" if ratio is None else f"{ratio:.2f}"))
     if documents.get("skipped"):
         print(f"documents skipped: {documents['skipped']}")
+    intake = results.get("intake") or {}
+    for name, entry in (intake.get("sets") or {}).items():
+        print(f"{name} (intake): {entry['n']} captures, located {entry['located']:.3f}, found {entry['found']:.3f}")
+    for note in intake.get("skipped") or []:
+        print(f"intake skipped: {note}")
     attempt = (results.get("speed") or {}).get("attempt")
     if attempt:
         print(f"720p attempt/decode {attempt['attempt_over_decode']:.2f} (decode {attempt['decode_ms_p50']:.0f} ms, "

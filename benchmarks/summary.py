@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.intake import intake_section
 from liveness.scoring.report import det_plot_png
 
 _STAGE_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown")
@@ -192,6 +193,7 @@ def write_summary(path: Path, results: Mapping[str, Any]) -> Path:
         lines += comparison_table(sets, peer)
         lines.append("")
     lines += document_section(results.get("documents") or {})
+    lines += intake_section(results.get("intake") or {})
 
     speed = results.get("speed") or {}
     if speed:

@@ -76,7 +76,7 @@ def every_document_timed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _options(tmp_path: Path, docs: LabelledSet | None, weights: Path, **kwargs: object) -> SuiteOptions:
-    defaults = {"mode": "quick", "sets": [], "docs": docs, "weights_dir": weights, "speed": False,
+    defaults = {"mode": "quick", "sets": [], "docs": docs, "weights_dir": weights, "speed": False, "intake": False,
                 "out_dir": tmp_path / "results", "baseline_path": tmp_path / "baseline.json"}
     return SuiteOptions(**(defaults | kwargs))  # type: ignore[arg-type]
 
