@@ -91,6 +91,10 @@ PORTRAIT_FROM_TOP = (0.2, 0.8)
 # A quad holding the portrait at page scale is credible with weaker edges (a grey copy on
 # white paper, a shadow across one side): clutter rarely makes four aligned edges around it.
 MIN_PORTRAIT_QUAD_SCORE = 0.4
+# A landscape frame in a card's or data page's own ratio (ID-1 1.59, TD3 1.42) is a crop or scan
+# of one when it holds the portrait at page scale; phone frames are 4:3 (1.33) or 16:9 (1.78),
+# and a card filling much of one still needs its quad.
+PAGE_SHAPED_FRAME = (1.38, 1.72)
 MAX_PORTRAIT_SEGMENTS = 400  # Hough segments merged into lines for the portrait's own search
 ANCHOR_TILT_DEG = 35.0  # a page whose upright face BlazeFace found is tilted less than this
 ANCHOR_LINES_PER_SIDE = 8  # longest lines kept above, below, left and right of the portrait
@@ -191,10 +195,11 @@ def search_quads(
     frame = np.array([[0, 0], [work.shape[1] - 1, 0], [work.shape[1] - 1, work.shape[0] - 1],
                       [0, work.shape[0] - 1]], dtype=np.float32)
     boxes = [np.asarray(box, dtype=np.float64).reshape(4) * scale for box in portraits]
-    if any(_holds(frame, box) for box in boxes):
-        # the whole frame holds a portrait at page scale: a tight crop or scan, whose page runs
-        # to the image border where no line can frame it (the plain search handles it); its
-        # other faces are the ghost image or a second portrait, too small to anchor a page
+    aspect = work.shape[1] / work.shape[0]
+    if PAGE_SHAPED_FRAME[0] <= aspect <= PAGE_SHAPED_FRAME[1] and any(_holds(frame, box) for box in boxes):
+        # a frame in a page's own shape that holds a portrait at page scale is a tight crop or
+        # scan, whose page runs to the image border where no line can frame it (the plain
+        # search handles it); its other faces are the ghost image or a second portrait
         boxes = []
     best = None
     if boxes:
