@@ -653,8 +653,10 @@ def _choose(candidates: list[_Candidate], shape: tuple[int, int]) -> _Candidate:
 
     A document often lies on a sheet of paper or a newspaper page that is itself a clean
     quadrilateral enclosing it, usually running off the frame; the document is then the inner
-    quad. An outer quad wholly inside the frame is kept: it is more likely the document
-    itself than a sheet, and its inner quads are panels (portrait, MRZ block).
+    quad. An outer quad wholly inside the frame is kept, even a few pixels from its edge: it
+    is more likely the document itself than a sheet, and its inner quads are panels
+    (portrait, MRZ block). Only a quad the frame cuts (a corner within
+    :data:`BORDER_MARGIN_PX` of the border, or beyond it) is searched for a document inside.
     """
     # near-ties go to the larger quad: a document's outline over the panels printed inside it
     best = max(candidates, key=lambda candidate: candidate.score + AREA_BONUS * np.sqrt(candidate.area_fraction))
@@ -673,7 +675,9 @@ def _choose(candidates: list[_Candidate], shape: tuple[int, int]) -> _Candidate:
 
 
 def _touches_border(corners: np.ndarray, width: int, height: int) -> bool:
-    margin = 0.02 * min(width, height)
+    # a card placed near the edge of a phone frame is not cut by it (a margin of 2 % of the
+    # frame took such cards for sheets and framed a panel inside them)
+    margin = BORDER_MARGIN_PX
     x, y = corners[:, 0], corners[:, 1]
     return bool((x < margin).any() or (y < margin).any() or (x > width - 1 - margin).any()
                 or (y > height - 1 - margin).any())
