@@ -206,7 +206,8 @@ def search_quads(
         candidates += _candidates_around_portraits(segments, boxes, grad_x, grad_y)
         holding = [candidate for candidate in candidates if any(_holds(candidate.corners, box) for box in boxes)]
         if holding:
-            best = _choose(holding, (work.shape[1], work.shape[0]))
+            # every holding quad frames a page at its portrait's scale: none is a sheet around it
+            best = _choose(holding, (work.shape[1], work.shape[0]), nested=False)
             if best.score < MIN_PORTRAIT_QUAD_SCORE:
                 best = None
     if best is None:
@@ -648,7 +649,7 @@ def _edge_support(corners: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray) -
     return float((values.sum() + values.min()) / (len(values) + 1))
 
 
-def _choose(candidates: list[_Candidate], shape: tuple[int, int]) -> _Candidate:
+def _choose(candidates: list[_Candidate], shape: tuple[int, int], *, nested: bool = True) -> _Candidate:
     """The best-supported candidate, then the well-supported document-sized quad nested in it.
 
     A document often lies on a sheet of paper or a newspaper page that is itself a clean
@@ -656,11 +657,12 @@ def _choose(candidates: list[_Candidate], shape: tuple[int, int]) -> _Candidate:
     quad. An outer quad wholly inside the frame is kept, even a few pixels from its edge: it
     is more likely the document itself than a sheet, and its inner quads are panels
     (portrait, MRZ block). Only a quad the frame cuts (a corner within
-    :data:`BORDER_MARGIN_PX` of the border, or beyond it) is searched for a document inside.
+    :data:`BORDER_MARGIN_PX` of the border, or beyond it) is searched for a document inside,
+    and only when ``nested``.
     """
     # near-ties go to the larger quad: a document's outline over the panels printed inside it
     best = max(candidates, key=lambda candidate: candidate.score + AREA_BONUS * np.sqrt(candidate.area_fraction))
-    while _touches_border(best.corners, *shape):
+    while nested and _touches_border(best.corners, *shape):
         inner = [
             candidate
             for candidate in candidates
