@@ -27,6 +27,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from liveness.scoring.fusion import sigmoid
+
 __all__ = ["COLOUR_FEATURE", "ColourGate", "colour_spread"]
 
 COLOUR_FEATURE = "colour_spread"
@@ -91,6 +93,13 @@ class ColourGate:
     slope: float
 
     @classmethod
+    def from_calibration(cls, calibration: dict[str, Any]) -> ColourGate | None:
+        """The gate of a ``doc_forgery`` calibration (its ``colour_gate``); None for one
+        calibrated without a gate, which is then scored as it was calibrated."""
+        gate = calibration.get("colour_gate")
+        return None if gate is None else cls.from_dict(gate)
+
+    @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ColourGate:
         knee, slope = float(data["knee"]), float(data["slope"])
         if not (math.isfinite(knee) and math.isfinite(slope) and slope > 0):
@@ -101,5 +110,4 @@ class ColourGate:
         return {"knee": self.knee, "slope": self.slope}
 
     def score(self, spread: float) -> float:
-        z = self.slope * (self.knee - spread)
-        return 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1.0 + math.exp(z))
+        return sigmoid(self.slope * (self.knee - spread))

@@ -125,10 +125,8 @@ class DocumentForgeryModel:
         self.classes: tuple[str, ...] = tuple(self.model.entry["classes"])
         calibration = self.model.entry["calibration"]
         self.calibration = LogisticFusion.from_dict(calibration)
-        # an entry calibrated without the photocopy gate is scored as it was calibrated
         try:
-            gate = calibration.get("colour_gate")
-            self.colour_gate: ColourGate | None = None if gate is None else ColourGate.from_dict(gate)
+            self.colour_gate = ColourGate.from_calibration(calibration)
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"colour gate of {FORGERY_MODEL} in the manifest is invalid: {exc}") from exc
 

@@ -407,32 +407,20 @@ def _line_profiles(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each line's start, unit direction, and cumulative counts of edge-supported points along it.
 
-    ``profiles[i, 0 or 1, k]`` counts the points at 1 px steps, from ``PROFILE_REACH`` px
-    before the start up to step k, where the gradient crosses line i with one polarity (0) or
-    the other (1): what :func:`_edge_support` measures, read for any stretch in O(1).
+    ``profiles[i, 0 or 1, k]`` counts the points at 1 px steps, from one image diagonal before
+    the start up to step k, where the gradient crosses line i with one polarity (0) or the
+    other (1): what :func:`_edge_support` measures, read for any stretch in O(1).
     """
-    height, width = grad_x.shape
-    cos_tolerance = np.cos(np.radians(EDGE_ANGLE_TOLERANCE_DEG))
-    reach = int(np.hypot(height, width)) + 1
+    reach = int(np.hypot(*grad_x.shape)) + 1
     steps = np.arange(-reach, reach + 1, dtype=np.float64)
     starts = np.array([line[0] for line in lines])
     directions = np.array([line[1] - line[0] for line in lines])
     directions /= np.linalg.norm(directions, axis=1, keepdims=True) + 1e-9
     normals = np.stack([-directions[:, 1], directions[:, 0]], axis=1)
-    positive = np.zeros((len(lines), steps.size), dtype=bool)
-    negative = np.zeros_like(positive)
-    for offset in (-2.0, -1.0, 0.0, 1.0, 2.0):
-        points = starts[:, None, :] + steps[None, :, None] * directions[:, None, :] + offset * normals[:, None, :]
-        xs, ys = np.rint(points[..., 0]).astype(int), np.rint(points[..., 1]).astype(int)
-        valid = (xs >= 1) & (xs < width - 1) & (ys >= 1) & (ys < height - 1)
-        gx = np.where(valid, grad_x[ys.clip(0, height - 1), xs.clip(0, width - 1)], 0.0)
-        gy = np.where(valid, grad_y[ys.clip(0, height - 1), xs.clip(0, width - 1)], 0.0)
-        magnitude = np.hypot(gx, gy)
-        projection = gx * normals[:, None, 0] + gy * normals[:, None, 1]
-        strong = valid & (magnitude >= EDGE_MAGNITUDE) & (np.abs(projection) >= cos_tolerance * magnitude)
-        positive |= strong & (projection > 0)
-        negative |= strong & (projection < 0)
-    profiles = np.stack([np.cumsum(positive, axis=1), np.cumsum(negative, axis=1)], axis=1)
+    points = starts[:, None, :] + steps[None, :, None] * directions[:, None, :]  # (line, step, xy)
+    _, positive, negative = _edge_polarity(points, normals[:, None, :], grad_x, grad_y)
+    supported = np.stack([positive.any(axis=0), negative.any(axis=0)], axis=1)  # (line, polarity, step)
+    profiles = np.cumsum(supported, axis=2)
     return starts, directions, np.concatenate([np.zeros((len(lines), 2, 1)), profiles], axis=2)
 
 
@@ -457,11 +445,6 @@ def _distance_to_lines(point: np.ndarray, starts: np.ndarray, directions: np.nda
 
 def _portrait_side(box: np.ndarray) -> float:
     return float(np.sqrt(max(box[2] - box[0], 1e-6) * max(box[3] - box[1], 1e-6)))
-
-
-def _box_around(centre: np.ndarray, side: float) -> np.ndarray:
-    half = side / 2.0
-    return np.array([centre[0] - half, centre[1] - half, centre[0] + half, centre[1] + half])
 
 
 def _holds(corners: np.ndarray, box: np.ndarray) -> bool:
@@ -609,10 +592,36 @@ def _plausible(corners: np.ndarray, image_area: float) -> bool:
     return bool(((angles >= MIN_ANGLE_DEG) & (angles <= MAX_ANGLE_DEG)).all())
 
 
+def _edge_polarity(
+    points: np.ndarray, normal: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where an edge crosses a line, at each of ``points`` (..., 2) shifted across it by each
+    of :data:`_SIDE_OFFSETS` (a corner placed 2 px off the edge still finds it).
+
+    ``normal`` (broadcast against ``points``) is the line's unit normal. Returns boolean
+    arrays of shape (5, ...): the shifted point lies inside the image; the gradient there is
+    strong and points across the line one way (positive) or the other (negative).
+    """
+    height, width = grad_x.shape
+    cos_tolerance = np.cos(np.radians(EDGE_ANGLE_TOLERANCE_DEG))
+    offsets = _SIDE_OFFSETS.reshape(-1, *([1] * points.ndim))
+    shifted = points[None] + offsets * normal
+    xs = np.rint(shifted[..., 0]).astype(int)
+    ys = np.rint(shifted[..., 1]).astype(int)
+    valid = (xs >= 1) & (xs < width - 1) & (ys >= 1) & (ys < height - 1)
+    rows, cols = np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)
+    gx = np.where(valid, grad_x[rows, cols], 0.0)
+    gy = np.where(valid, grad_y[rows, cols], 0.0)
+    magnitude = np.hypot(gx, gy)
+    normal = np.broadcast_to(normal, shifted.shape)
+    projection = gx * normal[..., 0] + gy * normal[..., 1]
+    strong = valid & (magnitude >= EDGE_MAGNITUDE) & (np.abs(projection) >= cos_tolerance * magnitude)
+    return valid, strong & (projection > 0), strong & (projection < 0)
+
+
 def _edge_support(corners: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray) -> float:
     """Mean of the sides' supported fractions, the weakest counted twice; sides along the border skipped."""
     height, width = grad_x.shape
-    cos_tolerance = np.cos(np.radians(EDGE_ANGLE_TOLERANCE_DEG))
     supports = []
     ends = np.roll(corners, -1, axis=0)
     along_border = _on_same_border(corners, ends, width, height, BORDER_MARGIN_PX)
@@ -623,21 +632,10 @@ def _edge_support(corners: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray) -
         length = float(np.linalg.norm(direction))
         normal = np.array([-direction[1], direction[0]]) / length
         # skip the ends: corners are rounded on cards, and the neighbouring side's edge is there
-        t = np.linspace(0.08, 0.92, SIDE_SAMPLES)[None, :, None]
-        # (offset, sample, xy): tolerate a corner placed 2 px off the edge
-        shifted = start + t * direction + _SIDE_OFFSETS[:, None, None] * normal
-        xs = np.rint(shifted[..., 0]).astype(int)
-        ys = np.rint(shifted[..., 1]).astype(int)
-        valid = (xs >= 1) & (xs < width - 1) & (ys >= 1) & (ys < height - 1)
+        t = np.linspace(0.08, 0.92, SIDE_SAMPLES)[:, None]
+        valid, positive, negative = _edge_polarity(start + t * direction, normal, grad_x, grad_y)
         inside = valid.any(axis=0)
-        rows, cols = np.clip(ys, 0, height - 1), np.clip(xs, 0, width - 1)
-        gx = np.where(valid, grad_x[rows, cols], 0.0)
-        gy = np.where(valid, grad_y[rows, cols], 0.0)
-        magnitude = np.hypot(gx, gy)
-        projection = gx * normal[0] + gy * normal[1]
-        strong = valid & (magnitude >= EDGE_MAGNITUDE) & (np.abs(projection) >= cos_tolerance * magnitude)
-        positive = (strong & (projection > 0)).any(axis=0)
-        negative = (strong & (projection < 0)).any(axis=0)
+        positive, negative = positive.any(axis=0), negative.any(axis=0)
         if inside.mean() < MIN_SIDE_INSIDE:
             return 0.0
         # A document edge keeps one polarity (document darker or lighter than what is beside it)

@@ -36,11 +36,16 @@ _STREAM_AFTER, _STREAM_RESAVE = 47, 48
 _PLAN_DEFAULTS = {"captured_edit_share": 0.0, "resave_share": 0.0}
 
 
+def plan_as_json(plan: object) -> dict:
+    """A dataclass plan as it reads back from JSON (tuples become lists)."""
+    return json.loads(json.dumps(plan.__dict__))
+
+
 def stored_plan_is(stored: dict, plan: object, defaults: dict) -> bool:
     """Whether a split's stored plan (``meta.json``'s ``plan``) is the dataclass ``plan``, its
     display name aside; ``defaults`` stand for fields a split stored before they existed lacks."""
     built = {**defaults, **stored}
-    wanted = json.loads(json.dumps(plan.__dict__))
+    wanted = plan_as_json(plan)
     return {k: v for k, v in built.items() if k != "name"} == {k: v for k, v in wanted.items() if k != "name"}
 
 

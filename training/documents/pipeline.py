@@ -32,7 +32,7 @@ from liveness.scoring.fusion import spoof_logit
 from liveness.scoring.labels import read_labels
 from liveness.scoring.metrics import evaluate, roc_auc
 from liveness.scoring.report import write_report
-from training.documents.dataset import DocumentSet, SplitPlan, build_split
+from training.documents.dataset import DocumentSet, SplitPlan, build_split, plan_as_json
 from training.documents.model_card import write_document_model_card
 from training.documents.portrait_set import (
     VARIANTS,
@@ -203,10 +203,6 @@ def _entries(
     }
 
 
-def _as_json(plan: object) -> dict[str, Any]:
-    return json.loads(json.dumps(plan.__dict__))
-
-
 def _record_path(checkpoint: Path) -> Path:
     return checkpoint.with_name(checkpoint.stem + ".trained_on.json")
 
@@ -328,7 +324,7 @@ def run_document_training(
     torch.manual_seed(seed)
     torch.set_num_threads(cfg.threads)
     checkpoint = out_dir / f"{MODEL}.pt"
-    forgery_record = {"data": [_as_json(train_plan)], "epochs": epochs, "seed": seed}
+    forgery_record = {"data": [plan_as_json(train_plan)], "epochs": epochs, "seed": seed}
     if reusable_checkpoint(checkpoint, forgery_record):
         model = load_trained(MODEL, checkpoint)
     else:
@@ -357,7 +353,7 @@ def run_document_training(
     portrait_val = build_portrait_split(plans[1], out_dir / "portraits_val", **common)
     portrait_checkpoint = out_dir / f"{PORTRAIT_MODEL}.pt"
     portrait_record = {
-        "data": [_as_json(plan) for plan in plans[0]],
+        "data": [plan_as_json(plan) for plan in plans[0]],
         "epochs": portrait_epochs,
         "seed": seed,
         "init": None if portrait_init is None else _checkpoint_note(portrait_init)["sha256"],

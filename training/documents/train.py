@@ -253,7 +253,7 @@ def gated_scores(calibration: dict[str, Any], joint: dict[str, np.ndarray], spre
     """The runtime's document score for each row of ``joint``: the fused score, or the
     photocopy gate's when the calibration has one and it is higher."""
     fusion = LogisticFusion.from_dict(calibration)
-    gate = ColourGate.from_dict(calibration["colour_gate"]) if "colour_gate" in calibration else None
+    gate = ColourGate.from_calibration(calibration)
     names = list(joint)
     scores = []
     for row, page_spread in zip(zip(*joint.values(), strict=True), spread, strict=True):
