@@ -20,14 +20,10 @@ the operating thresholds are fitted on the combined score.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from typing import Any
-
 import cv2
 import numpy as np
 
-from liveness.scoring.fusion import sigmoid
+from liveness.documents.gates import Gate
 
 __all__ = ["COLOUR_FEATURE", "ColourGate", "colour_spread"]
 
@@ -75,39 +71,16 @@ def colour_spread(document: np.ndarray) -> float:
     return float(np.log1p(np.percentile(tint_free, SPREAD_PERCENTILE)))
 
 
-@dataclass(frozen=True)
-class ColourGate:
+class ColourGate(Gate):
     """Probability that a page is a grey copy from its colour spread alone:
-    ``sigmoid(slope * (knee - spread))``, 0.5 at the knee.
+    ``sigmoid(slope * (knee - spread))``, 0.5 at the knee (see :class:`~liveness.documents.gates.Gate`).
 
     Examples
     --------
     >>> gate = ColourGate(knee=1.6, slope=3.0)
-    >>> gate.score(1.6)
-    0.5
     >>> gate.score(0.5) > 0.95, gate.score(3.0) < 0.05
     (True, True)
     """
 
-    knee: float
-    slope: float
-
-    @classmethod
-    def from_calibration(cls, calibration: dict[str, Any]) -> ColourGate | None:
-        """The gate of a ``doc_forgery`` calibration (its ``colour_gate``); None for one
-        calibrated without a gate, which is then scored as it was calibrated."""
-        gate = calibration.get("colour_gate")
-        return None if gate is None else cls.from_dict(gate)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ColourGate:
-        knee, slope = float(data["knee"]), float(data["slope"])
-        if not (math.isfinite(knee) and math.isfinite(slope) and slope > 0):
-            raise ValueError(f"colour gate needs a finite knee and a positive slope, got {data!r}")
-        return cls(knee=knee, slope=slope)
-
-    def to_dict(self) -> dict[str, float]:
-        return {"knee": self.knee, "slope": self.slope}
-
-    def score(self, spread: float) -> float:
-        return sigmoid(self.slope * (self.knee - spread))
+    key = "colour_gate"
+    species = "photocopy"

@@ -5,9 +5,10 @@ The model (``doc_forgery`` in ``weights/manifest.json``) sees the intake's recti
 and returns class logits (genuine first, then one class per species) and a stride-16 map of
 per-cell forgery logits. The manifest entry carries the calibration (a logistic fusion of the
 page model's log-odds with the portrait model's and the ghost-image check, fitted on
-validation documents), the photocopy gate on the page's colour spread
-(:mod:`liveness.documents.colour`: the score is the larger of the two) and the operating
-thresholds at BPCER 1% / 5% of that score.
+validation documents), the gates (:mod:`liveness.documents.gates`: the photocopy gate on the
+page's colour spread, the ghost gate on the ghost image's match with the portrait; the score is
+the largest of the fused score and the gates') and the operating thresholds at BPCER 1% / 5%
+of that score.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import numpy as np
 
 from liveness.documents import reasons as R
 from liveness.documents.colour import ColourGate, colour_spread
+from liveness.documents.ghost import GhostGate, ghost_ceiling, ghost_evidence
 from liveness.documents.portrait import PortraitResult
 from liveness.errors import ModelError
 from liveness.models.manifest import LoadedModel, load_model
@@ -129,6 +131,11 @@ class DocumentForgeryModel:
             self.colour_gate = ColourGate.from_calibration(calibration)
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"colour gate of {FORGERY_MODEL} in the manifest is invalid: {exc}") from exc
+        try:
+            self.ghost_ceiling = ghost_ceiling(calibration)
+            self.ghost_gate = GhostGate.from_calibration(calibration)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelError(f"ghost check of {FORGERY_MODEL} in the manifest is invalid: {exc}") from exc
 
     @property
     def version(self) -> str:
@@ -173,17 +180,26 @@ class DocumentForgeryModel:
             if portrait is not None:
                 values[PORTRAIT_FEATURE] = portrait.logit
                 if portrait.ghost_similarity is not None:
-                    values[GHOST_FEATURE] = portrait.ghost_similarity
+                    values[GHOST_FEATURE] = ghost_evidence(portrait.ghost_similarity, self.ghost_ceiling)
             fused = self.calibration.score(values)
             grey = self.colour_gate.score(colour_spread(document)) if self.colour_gate is not None else 0.0
-            if grey > fused:
+            ghost = 0.0
+            if self.ghost_gate is not None and portrait is not None and portrait.ghost_similarity is not None:
+                ghost = self.ghost_gate.score(portrait.ghost_similarity)
+            if grey > fused and grey >= ghost:
                 # the page's lack of colour says more than the models: a grey copy
                 species, regions = "photocopy", heatmap_regions(hm)
+            elif ghost > fused:
+                # the ghost image does not match the portrait: the portrait was replaced
+                assert portrait is not None
+                boxes = [b for b in (portrait.ghost_box, portrait.box) if b is not None]
+                species = "portrait_swap"
+                regions = [*(ForgeryRegion(*b, score=ghost) for b in boxes), *heatmap_regions(hm)]
             else:
                 species, regions = self._name_and_locate(p, hm, values, portrait)
             results.append(
                 ForgeryResult(
-                    forgery_score=max(fused, grey),
+                    forgery_score=max(fused, grey, ghost),
                     species=species,
                     species_probs=dict(zip(self.classes, map(float, p), strict=True)),
                     heatmap=hm,

@@ -34,6 +34,7 @@ __all__ = [
     "PortraitForgeryModel",
     "crop_portrait",
     "locate_portrait",
+    "page_zoom",
     "portrait_page",
 ]
 
@@ -47,6 +48,13 @@ def portrait_page(image: np.ndarray, corners: np.ndarray, *, turned_half: bool =
     """The document of ``image`` at :data:`PORTRAIT_PAGE_SIZE`, turned as the intake turned it."""
     page = rectify_document(image, corners, size=PORTRAIT_PAGE_SIZE)
     return np.ascontiguousarray(page[::-1, ::-1]) if turned_half else page
+
+
+def page_zoom(corners: np.ndarray) -> float:
+    """Pixels of a :func:`portrait_page` per pixel of the upload inside ``corners`` (above 1
+    when the page enlarges a small document)."""
+    area = abs(float(cv2.contourArea(np.asarray(corners, np.float32).reshape(-1, 1, 2))))
+    return float(np.sqrt(PORTRAIT_PAGE_SIZE[0] * PORTRAIT_PAGE_SIZE[1] / max(area, 1.0)))
 
 
 def locate_portrait(page: np.ndarray) -> FaceDetection | None:
@@ -156,16 +164,16 @@ class PortraitForgeryModel:
         log_odds = out[:, 1] - out[:, 0]
         return (log_odds[: len(crops)] + log_odds[len(crops) :]) / 2 if self.mirrored else log_odds
 
-    def assess(self, page: np.ndarray) -> PortraitResult | None:
+    def assess(self, page: np.ndarray, *, zoom: float = 1.0) -> PortraitResult | None:
         """The portrait of a :func:`portrait_page`, scored, and its ghost image matched
-        against it; None when it has no face."""
+        against it (``zoom``: :func:`page_zoom` of its corners); None when it has no face."""
         face = locate_portrait(page)
         if face is None:
             return None
         crop = crop_portrait(page, face, self.crop_size)
         cx, cy, side = _crop_square(face)
         half = side / 2
-        ghost = None if self.presence is None else find_ghost(page, face, self.presence)
+        ghost = None if self.presence is None else find_ghost(page, face, self.presence, zoom=zoom)
         return PortraitResult(
             float(self.logits(crop[None])[0]),
             page_fraction(page, (cx - half, cy - half, cx + half, cy + half)),

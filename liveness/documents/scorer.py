@@ -22,7 +22,7 @@ from liveness.config import MediaLimits
 from liveness.documents import reasons as R
 from liveness.documents.forgery import SPECIES_REASON, DocumentForgeryModel, ForgeryResult
 from liveness.documents.intake import PreparedDocument, prepare_document, rectify_document
-from liveness.documents.portrait import PortraitForgeryModel, PortraitResult, portrait_page
+from liveness.documents.portrait import PortraitForgeryModel, PortraitResult, page_zoom, portrait_page
 from liveness.documents.rules import check_text_lines
 from liveness.result import AttemptResult, Decision, stricter
 
@@ -200,7 +200,9 @@ class DocumentScorer:
     def _portrait(self, prepared: PreparedDocument) -> PortraitResult | None:
         assert self.portrait is not None and prepared.image is not None and prepared.quad is not None
         turned = bool(prepared.quality.get("turned_half", 0.0))
-        return self.portrait.assess(portrait_page(prepared.image, prepared.quad.corners, turned_half=turned))
+        corners = prepared.quad.corners
+        page = portrait_page(prepared.image, corners, turned_half=turned)
+        return self.portrait.assess(page, zoom=page_zoom(corners))
 
     def _decide(
         self, forgery: ForgeryResult, rule_reasons: list[str], quality_reasons: list[str]

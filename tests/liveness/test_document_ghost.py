@@ -7,7 +7,14 @@ import cv2
 import numpy as np
 import pytest
 
-from liveness.documents.ghost import FacePresence, find_ghost, registered_similarity
+from liveness.documents.ghost import (
+    COMPARE_SIDE,
+    FacePresence,
+    find_ghost,
+    normalize_sigma,
+    registered_similarity,
+    stretched,
+)
 from liveness.documents.intake import prepare_document
 from liveness.documents.portrait import locate_portrait, portrait_page
 from tests.document_fixtures import GHOST_SLOT, TILTED, card_with_ghost, card_with_portrait, make_scene
@@ -44,8 +51,8 @@ def test_the_ghost_of_the_same_photo_matches_and_another_photo_does_not(presence
         assert ghost is not None, name
         found[name] = ghost
     same, other = found["same"], found["other"]
-    assert same.similarity > 0.8
-    assert other.similarity < same.similarity - 0.1
+    assert same.similarity > 0.7
+    assert other.similarity < same.similarity - 0.3
     # the ghost was found where it is printed (the page is the card, resized)
     x0, y0, x1, y1 = same.box
     sx, sy = 896 / 856, 576 / 540
@@ -71,6 +78,25 @@ def test_a_face_matches_itself_and_a_flat_patch_matches_nothing() -> None:
     page = _page(card_with_portrait(), tilted=False)
     face = locate_portrait(page)
     assert face is not None
-    assert registered_similarity(page, face.box, face.box) == pytest.approx(1.0, abs=0.02)
+    # (not exactly 1: the portrait's region is normalized with a wider margin than the ghost)
+    assert registered_similarity(page, face.box, face.box) == pytest.approx(1.0, abs=0.05)
     flat = np.full_like(page, 180)
     assert registered_similarity(flat, face.box, face.box) == -1.0
+
+
+def test_the_normalization_never_resolves_finer_than_the_upload() -> None:
+    # a ghost 200 page px wide from an upload as large: a twentieth of the comparison
+    assert normalize_sigma(np.array([0.0, 0.0, 200.0, 160.0]), zoom=1.0) == pytest.approx(COMPARE_SIDE / 20)
+    # the same ghost from an upload the page enlarged 4x (50 px wide there): 3 upload pixels
+    assert normalize_sigma(np.array([0.0, 0.0, 200.0, 160.0]), zoom=4.0) == pytest.approx(3 * 4 * COMPARE_SIDE / 200)
+
+
+def test_a_pale_candidate_is_stretched_to_full_contrast_around_it_only() -> None:
+    page = np.full((100, 200, 3), 200, np.uint8)
+    page[40:60, 90:110] = np.linspace(180, 230, 20, dtype=np.uint8)[None, :, None]
+    out = stretched(page, np.array([90.0, 40.0, 110.0, 60.0]))
+    box = out[40:60, 90:110]
+    assert box.min() <= 5 and box.max() >= 250
+    assert np.array_equal(out[:, :60], page[:, :60])  # beyond a box's size around it: untouched
+    flat = np.full((50, 50, 3), 128, np.uint8)
+    assert np.array_equal(stretched(flat, np.array([10.0, 10.0, 20.0, 20.0])), flat)

@@ -40,7 +40,7 @@ from training.documents.portrait_set import (
     build_portrait_split,
 )
 from training.documents.portrait_swaps import blend_captured_face, resave, swap_captured_face, swap_printed_face
-from training.documents.train import add_colour_gate, calibrate_joint, fit_colour_gate, gated_scores
+from training.documents.train import add_gates, calibrate_joint, fit_colour_gate, fit_ghost_gate, gated_scores
 from training.train import normalize_images
 
 
@@ -236,7 +236,7 @@ def test_colour_gate_knee_and_slope_come_from_genuine_and_photocopied_documents(
     assert np.mean([gate.score(x) >= 0.7 for x in spread[400:500]]) > 0.3  # copies greyer than that
     with pytest.raises(ValueError, match="genuine and photocopied"):
         fit_colour_gate(spread[:400], variants[:400], 0.7)
-    with pytest.raises(ValueError, match="more colour"):
+    with pytest.raises(ValueError, match="not lower"):
         fit_colour_gate(np.r_[spread[:400], spread[:400][:100] + 2.0], variants[:500], 0.7)
 
 
@@ -246,7 +246,7 @@ def test_gated_thresholds_are_fitted_on_the_gated_score() -> None:
     y = (variants != "none").astype(np.int64)
     joint = {"forgery_logit": rng.normal(1.5 * y, 1.0)}
     spread = np.where(variants == "photocopy", rng.normal(1.2, 0.3, y.size), rng.normal(2.9, 0.5, y.size))
-    calibration = add_colour_gate(calibrate_joint(joint, y), joint, spread, variants, y)
+    calibration = add_gates(calibrate_joint(joint, y), joint, spread, variants, y)
     scores = gated_scores(calibration, joint, spread)
     fused = gated_scores({k: v for k, v in calibration.items() if k != "colour_gate"}, joint, spread)
     assert (scores >= fused).all() and (scores > fused).any()
@@ -402,3 +402,43 @@ def test_portrait_log_odds_average_the_mirror_image_when_the_manifest_says_so(tm
     flipped = predict_portraits(model, crops[:, :, ::-1], np.ones(len(crops), bool), mirror=False)
     assert np.abs(alone - flipped).max() > 1e-3
     np.testing.assert_allclose(runtime.logits(crops), (alone + flipped) / 2, atol=1e-4)
+
+
+def test_the_ghost_ceiling_is_the_median_of_genuine_ghosts_found() -> None:
+    from training.documents.train import fit_ghost_ceiling
+
+    similarity = np.r_[np.linspace(0.4, 0.8, 21), np.full(5, np.nan), np.full(10, 0.2)]
+    labels = np.r_[np.zeros(26, int), np.ones(10, int)]
+    assert fit_ghost_ceiling(similarity, labels) == pytest.approx(0.6)
+    assert fit_ghost_ceiling(similarity[16:], labels[16:]) is None  # 5 genuine ghosts: too few
+
+
+def test_ghost_gate_is_fitted_on_genuine_ghosts_against_ghosts_left_by_a_swap() -> None:
+    rng = np.random.default_rng(2)
+    variants = np.array(["none"] * 300 + ["swap_printed"] * 40 + ["swap_captured"] * 40 + ["paste"] * 40
+                        + ["text_edit"] * 80, dtype=object)
+    found = rng.random(variants.size) < 0.4
+    level = {"none": 0.6, "swap_printed": 0.35, "swap_captured": 0.3, "paste": 0.75, "text_edit": 0.6}
+    similarity = np.array([rng.normal(level[v], 0.07) for v in variants])
+    similarity[~found] = np.nan
+    gate = fit_ghost_gate(similarity, variants, review_threshold=0.7)
+    assert gate is not None and gate.slope > 0
+    genuine = similarity[(variants == "none") & found]
+    assert gate.score(float(np.percentile(genuine, 5.0))) == pytest.approx(0.7)
+    swapped = similarity[np.isin(variants, ["swap_printed", "swap_captured"]) & found]
+    assert np.mean([gate.score(x) >= 0.7 for x in swapped]) > 0.8
+    # too few ghosts found: no gate
+    assert fit_ghost_gate(np.where(np.arange(variants.size) < 310, similarity, np.nan), variants, 0.7) is None
+
+    # the gate joins the score only where a ghost was found, and the thresholds follow it
+    y = (variants != "none").astype(np.int64)
+    joint = {"forgery_logit": rng.normal(0.8 * y, 1.0)}
+    spread = np.where(rng.random(variants.size) < 0.1, 1.0, 2.9) + rng.normal(0, 0.2, variants.size)
+    variants_with_copies = np.where(spread < 1.6, "photocopy", variants).astype(object)
+    calibration = add_gates(calibrate_joint(joint, y), joint, spread, variants_with_copies, y, similarity)
+    assert "ghost_gate" in calibration
+    with_gate = gated_scores(calibration, joint, spread, similarity)
+    without = gated_scores(calibration, joint, spread)
+    assert (with_gate[~found] == without[~found]).all()
+    assert (with_gate >= without).all() and (with_gate[found] > without[found]).any()
+    assert np.mean(with_gate[y == 0] >= calibration["thresholds"]["bpcer_5"]) <= 0.05

@@ -153,3 +153,70 @@ def test_an_invalid_colour_gate_is_a_model_error(tmp_path: Path) -> None:
     path.write_text(json.dumps(manifest))
     with pytest.raises(ModelError, match="colour gate"):
         DocumentForgeryModel(weights_dir=tmp_path)
+
+
+def test_a_ghost_matching_better_than_the_ceiling_counts_as_matching(tmp_path: Path) -> None:
+    """With a ``ghost_ceiling`` in the calibration, a ghost that matches its portrait better
+    than the ceiling weighs like one at the ceiling (two identical reprints prove nothing); one
+    that matches worse raises the score. An out-of-range ceiling is a ModelError."""
+    import cv2
+
+    from liveness.documents.forgery import DocumentForgeryModel
+    from liveness.documents.portrait import PortraitResult
+    from liveness.errors import ModelError
+    from tests.document_fixtures import JOINT_TEST_CALIBRATION
+
+    add_untrained_doc_model(tmp_path)
+    path = tmp_path / "manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["models"]["doc_forgery"]["calibration"] = {**JOINT_TEST_CALIBRATION, "ghost_ceiling": 0.6}
+    path.write_text(json.dumps(manifest))
+    model = DocumentForgeryModel(weights_dir=tmp_path)
+    page = cv2.resize(make_card(), (448, 288), interpolation=cv2.INTER_AREA)
+    box = (0.05, 0.2, 0.3, 0.5)
+    scores = [
+        model.predict(page[None], [PortraitResult(0.0, box, ghost_similarity=similarity)])[0].forgery_score
+        for similarity in (0.95, 0.6, 0.3)
+    ]
+    assert scores[0] == pytest.approx(scores[1])
+    assert scores[2] > scores[1]
+
+    manifest["models"]["doc_forgery"]["calibration"]["ghost_ceiling"] = 1.5
+    path.write_text(json.dumps(manifest))
+    with pytest.raises(ModelError, match="ghost_ceiling must lie"):
+        DocumentForgeryModel(weights_dir=tmp_path)
+
+
+def test_a_ghost_gate_names_a_mismatched_ghost_a_portrait_swap(tmp_path: Path) -> None:
+    """With a ghost gate, a ghost that matches its portrait badly scores at least the gate's
+    probability, is named a portrait swap, and its ghost and portrait lead the regions; a
+    matching ghost, or none, keeps the fused score."""
+    import cv2
+
+    from liveness.documents.forgery import DocumentForgeryModel
+    from liveness.documents.ghost import GhostGate
+    from liveness.documents.portrait import PortraitResult
+    from tests.document_fixtures import JOINT_TEST_CALIBRATION
+
+    add_untrained_doc_model(tmp_path)
+    path = tmp_path / "manifest.json"
+    manifest = json.loads(path.read_text())
+    gate = {"knee": 0.45, "slope": 20.0}
+    calibration = {**JOINT_TEST_CALIBRATION, "coef": [1.0, 1.0, 0.0], "thresholds": {"bpcer_1": 0.999, "bpcer_5": 0.99}}
+    manifest["models"]["doc_forgery"]["calibration"] = {**calibration, "ghost_gate": gate}
+    path.write_text(json.dumps(manifest))
+    gated = DocumentForgeryModel(weights_dir=tmp_path)
+    assert gated.ghost_gate == GhostGate(**gate)
+    page = cv2.resize(make_card(), (448, 288), interpolation=cv2.INTER_AREA)
+    box, ghost_box = (0.05, 0.2, 0.3, 0.5), (0.8, 0.5, 0.1, 0.15)
+    portraits = [PortraitResult(-5.0, box, ghost_similarity=s, ghost_box=ghost_box) for s in (0.15, 0.7)]
+    results = gated.predict(np.stack([page, page, page]), [*portraits, None])
+
+    manifest["models"]["doc_forgery"]["calibration"] = calibration
+    path.write_text(json.dumps(manifest))
+    plain = DocumentForgeryModel(weights_dir=tmp_path).predict(np.stack([page, page, page]), [*portraits, None])
+    assert results[0].forgery_score >= gated.ghost_gate.score(0.15) > 0.99 > plain[0].forgery_score
+    assert results[0].species == "portrait_swap"
+    assert [(r.x, r.y) for r in results[0].regions[:2]] == [(0.8, 0.5), (0.05, 0.2)]
+    for k in (1, 2):
+        assert results[k].forgery_score == pytest.approx(plain[k].forgery_score)

@@ -31,8 +31,11 @@ def write_document_model_card(path: Path, result: dict[str, Any], *, version: st
         "captures go through the same editor export (resize, JPEG) as the after-capture forgeries.",
         "- ghost-image check (no trained weights, `liveness.documents.ghost`): many cards print a small pale copy "
         "of the portrait. It is searched for as a shrunken copy of the portrait outside its photo, confirmed as "
-        "a face by FaceMesh, and matched against the portrait over small changes of scale and shift; a "
-        "portrait replaced while its ghost was left matches it less well (same photo: about 0.8 and up).",
+        "a face by FaceMesh (as printed or contrast-stretched), and matched against the portrait over small "
+        "changes of scale and shift, both contrast-normalized locally (at a twentieth of the ghost, never finer "
+        "than 3 pixels of the upload) so that the photo's fine features weigh, not the layout every face shares; "
+        "a portrait replaced while its ghost was left matches it less well.",
+        *_ghost_ceiling_lines(result.get("calibration") or {}),
         "- score: one logistic calibration over both log-odds and the ghost similarity, fitted on whole "
         "validation documents of held-out templates and persons (a page without a portrait or a ghost gives "
         "that input no say); `reject` at the BPCER-1% threshold, `review` at BPCER 5%. When the portrait's "
@@ -133,8 +136,37 @@ def _photo_edit_lines(share: float) -> list[str]:
     ]
 
 
+def _ghost_ceiling_lines(calibration: dict[str, Any]) -> list[str]:
+    ceiling = calibration.get("ghost_ceiling")
+    if ceiling is None:
+        return []
+    return [
+        f"- the fusion takes the ghost similarity up to {ceiling:.3f}, the median of genuine validation ghosts: "
+        "a ghost matching better says nothing more (a forger who prints a new photo in both places prints two "
+        "identical copies), one matching worse tells a replaced portrait."
+    ]
+
+
 def _gate_lines(calibration: dict) -> list[str]:
-    gate = calibration.get("colour_gate")
+    return _colour_gate_lines(calibration.get("colour_gate")) + _ghost_gate_lines(calibration.get("ghost_gate"))
+
+
+def _ghost_gate_lines(gate: dict | None) -> list[str]:
+    if not gate:
+        return []
+    return [
+        "- ghost gate (`liveness.documents.ghost`): the score is also at least "
+        f"sigmoid({fmt(gate['slope'])} x ({fmt(gate['knee'])} - ghost similarity)) where a ghost is found: the "
+        "slope fitted on genuine validation documents against portraits swapped with the ghost left, the "
+        "midpoint placed so that the gate reaches the review threshold at the similarity 95 % of the genuine "
+        "ghosts exceed; the thresholds are fitted on the larger score. When the gate is the highest, the species "
+        "is ID_PORTRAIT_SWAP and the ghost and the portrait lead the regions. Why: a ghost tells about the "
+        "portrait only, and in the one logistic fit over every species a text edit's or a recapture's genuine "
+        "ghost weighs against it."
+    ]
+
+
+def _colour_gate_lines(gate: dict | None) -> list[str]:
     if not gate:
         return []
     return [

@@ -25,6 +25,7 @@ import torch
 
 from liveness.documents.colour import colour_spread
 from liveness.documents.forgery import GHOST_FEATURE, PORTRAIT_FEATURE
+from liveness.documents.ghost import GHOST_CEILING_KEY
 from liveness.documents.portrait import MIRROR_KEY, PORTRAIT_MODEL
 from liveness.evaluation import metrics_for, score_rows
 from liveness.models.manifest import WEIGHTS_DIR
@@ -41,9 +42,10 @@ from training.documents.portrait_set import (
     build_portrait_split,
 )
 from training.documents.train import (
-    add_colour_gate,
+    add_gates,
     calibrate,
     calibrate_joint,
+    fit_ghost_ceiling,
     gated_scores,
     heatmap_iou,
     portrait_init_state,
@@ -249,10 +251,10 @@ def _joint_metrics(
     """Whole-document figures of the runtime's score (fused, photocopy-gated) on the validation
     split, per variant; the portrait model's, the ghost check's and the colour spread's own AUC
     per forgery (documents where each is measured), and how often each is."""
-    scores = gated_scores(calibration, joint, spread)
+    ghost = np.asarray(val.ghost, np.float64)  # as measured, before the fusion's ceiling
+    scores = gated_scores(calibration, joint, spread, ghost)
     variants = np.array(val.variants, dtype=object)
     metrics = evaluate(val.labels, scores, variants, threshold=calibration["thresholds"]["bpcer_5"])
-    ghost = joint[GHOST_FEATURE]
     # the page model alone on the same documents: what the portrait's inputs add
     page = joint["forgery_logit"]
     everywhere = np.ones(len(page), bool)
@@ -369,15 +371,19 @@ def run_document_training(
         record_checkpoint(portrait_checkpoint, portrait_record)
     if portrait_val.pages is None or portrait_val.ghost is None:
         raise ValueError(f"{out_dir / 'portraits_val'} was built without pages or ghost similarities; delete it")
+    ghost = np.asarray(portrait_val.ghost, np.float64)
+    ceiling = fit_ghost_ceiling(ghost, portrait_val.labels)
     joint = {
         "forgery_logit": spoof_logit(predict_documents(model, portrait_val.pages)["probs"]),
         PORTRAIT_FEATURE: predict_portraits(portrait_model, portrait_val.crops, portrait_val.has_portrait),
-        GHOST_FEATURE: np.asarray(portrait_val.ghost, np.float64),
+        GHOST_FEATURE: ghost if ceiling is None else np.minimum(ghost, ceiling),  # NaN (no ghost) stays NaN
     }
     spread = np.array([colour_spread(page) for page in portrait_val.pages])
-    calibration = add_colour_gate(
-        calibrate_joint(joint, portrait_val.labels), joint, spread, np.array(portrait_val.variants, dtype=object),
-        portrait_val.labels,
+    fused = calibrate_joint(joint, portrait_val.labels)
+    if ceiling is not None:
+        fused[GHOST_CEILING_KEY] = ceiling
+    calibration = add_gates(
+        fused, joint, spread, np.array(portrait_val.variants, dtype=object), portrait_val.labels, ghost
     )
     (out_dir / "calibration.json").write_text(json.dumps(calibration, indent=2))
     val_metrics = _joint_metrics(portrait_val, joint, spread, calibration)

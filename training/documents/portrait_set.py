@@ -34,7 +34,7 @@ from tqdm import tqdm
 
 from liveness.documents.ghost import FacePresence, find_ghost
 from liveness.documents.intake import DOC_CANONICAL_SIZE, rectify_document, upright_by_portrait
-from liveness.documents.portrait import crop_portrait, locate_portrait, portrait_page
+from liveness.documents.portrait import crop_portrait, locate_portrait, page_zoom, portrait_page
 from training.documents.dataset import CORNER_JITTER, stored_plan_is
 from training.documents.forge import portrait_swap
 from training.documents.portrait_swaps import blend_captured_face, resave, swap_captured_face, swap_printed_face
@@ -141,14 +141,24 @@ def _flat_pair(seed: int, variant: str) -> tuple[RenderedDocument, np.ndarray] |
     return doc, doc.image
 
 
-def _pages(image: np.ndarray, quad: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """The forgery model's page and the portrait page of a capture, from corners jittered
-    as the runtime's quad finder would miss them (the same jitter for a seed)."""
+@dataclass(frozen=True)
+class Pages:
+    """A capture as the runtime sees it: the forgery model's page, the portrait page and that
+    page's :func:`~liveness.documents.portrait.page_zoom`."""
+
+    small: np.ndarray
+    portrait: np.ndarray
+    zoom: float
+
+
+def _pages(image: np.ndarray, quad: np.ndarray, seed: int) -> Pages:
+    """The pages of a capture, from corners jittered as the runtime's quad finder would miss
+    them (the same jitter for a seed)."""
     rng = np.random.default_rng([seed, 43])
     diag = float(np.linalg.norm(quad[2] - quad[0]))
     corners = (quad + rng.normal(0.0, CORNER_JITTER * diag / 2, quad.shape)).astype(np.float32)
     page_small, turned = upright_by_portrait(rectify_document(image, corners))
-    return page_small, portrait_page(image, corners, turned_half=turned)
+    return Pages(page_small, portrait_page(image, corners, turned_half=turned), page_zoom(corners))
 
 
 def _edit_captured(page: np.ndarray, variant: str, seed: int) -> np.ndarray | None:
@@ -162,7 +172,7 @@ def _edit_captured(page: np.ndarray, variant: str, seed: int) -> np.ndarray | No
     return page
 
 
-def _finish(variant: str, page: np.ndarray, page_small: np.ndarray, resaved: bool, seed: int) -> Item:
+def _finish(variant: str, page: np.ndarray, page_small: np.ndarray, zoom: float, resaved: bool, seed: int) -> Item:
     _, plan = _synth_and_plan()
     if resaved:
         page = resave(page, np.random.default_rng([seed, 44]))
@@ -172,7 +182,7 @@ def _finish(variant: str, page: np.ndarray, page_small: np.ndarray, resaved: boo
     crop = None if face is None else crop_portrait(page, face, plan.crop_size)
     if not plan.with_pages:
         return variant, crop, None, math.nan
-    ghost = None if face is None else find_ghost(page, face, _presence())
+    ghost = None if face is None else find_ghost(page, face, _presence(), zoom=zoom)
     return variant, crop, page_small, math.nan if ghost is None else ghost.similarity
 
 
@@ -193,15 +203,15 @@ def _pair(seed: int, variant: str) -> list[Item]:
     if made is None:
         return []
     doc, forged_flat = made
-    genuine_small, genuine_page = _pages(*synth.capture(doc.image, doc.shape, seed), seed)
-    forged_small, forged_page = _pages(*synth.capture(forged_flat, doc.shape, seed), seed)
-    edited = _edit_captured(forged_page, variant, seed)
+    genuine = _pages(*synth.capture(doc.image, doc.shape, seed), seed)
+    forged = _pages(*synth.capture(forged_flat, doc.shape, seed), seed)
+    edited = _edit_captured(forged.portrait, variant, seed)
     if edited is None:
         return []
     resaved = variant.endswith("_captured") or np.random.default_rng([seed, 45]).random() < RESAVE_GENUINE
     return [
-        _finish("none", genuine_page, genuine_small, resaved, seed),
-        _finish(variant, edited, forged_small, resaved, seed),
+        _finish("none", genuine.portrait, genuine.small, genuine.zoom, resaved, seed),
+        _finish(variant, edited, forged.small, forged.zoom, resaved, seed),
     ]
 
 
@@ -211,16 +221,18 @@ def _single(seed: int, variant: str) -> list[Item]:
     if variant == "none" or variant in OTHER_SPECIES or variant in PHOTO_EDITS:
         species, after = PHOTO_EDITS.get(variant, variant), variant in PHOTO_EDITS
         sample = synth.sample(seed, species, after_capture=after)  # genuine of every side: backs have no portrait
-        small, page = _pages(sample.image, sample.quad, seed)
+        pages = _pages(sample.image, sample.quad, seed)
         resaved = after or (variant == "none" and np.random.default_rng([seed, 45]).random() < RESAVE_GENUINE)
-        return [_finish(variant, page, small, resaved, seed)]
+        return [_finish(variant, pages.portrait, pages.small, pages.zoom, resaved, seed)]
     made = _flat_pair(seed, variant)
     if made is None:
         return []
     doc, forged_flat = made
-    small, page = _pages(*synth.capture(forged_flat, doc.shape, seed), seed)
-    edited = _edit_captured(page, variant, seed)
-    return [] if edited is None else [_finish(variant, edited, small, variant.endswith("_captured"), seed)]
+    pages = _pages(*synth.capture(forged_flat, doc.shape, seed), seed)
+    edited = _edit_captured(pages.portrait, variant, seed)
+    if edited is None:
+        return []
+    return [_finish(variant, edited, pages.small, pages.zoom, variant.endswith("_captured"), seed)]
 
 
 def _make(job: tuple[int, str]) -> list[Item]:

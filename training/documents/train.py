@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from liveness.documents.colour import COLOUR_FEATURE, ColourGate
+from liveness.documents.colour import ColourGate
+from liveness.documents.gates import Gate
+from liveness.documents.ghost import GhostGate
 from liveness.documents.portrait import PORTRAIT_MODEL
 from liveness.scoring.fusion import LogisticFusion, softmax, spoof_logit
 from liveness.scoring.metrics import roc_auc, threshold_at_bpcer
@@ -27,6 +29,7 @@ from training.fusion_fit import fit_fusion
 from training.models.doc_forgery import CLASSES
 from training.train import TrainConfig, class_weights, fit_model, normalize_images
 
+G = TypeVar("G", bound=Gate)
 HEATMAP_WEIGHT = 1.0
 
 
@@ -221,55 +224,113 @@ def calibrate_joint(features: dict[str, np.ndarray], y: np.ndarray) -> dict[str,
     return fit_fusion(filled, y).to_dict()
 
 
-# The photocopy gate reaches the review threshold at the colour spread this share (%) of
-# genuine validation documents fall under, so the gate alone flags about that many of them.
-GATE_GENUINE_PERCENTILE = 1.0
+def fit_ghost_ceiling(similarity: np.ndarray, labels: np.ndarray) -> float | None:
+    """The ghost similarity from which the fusion counts a ghost as simply matching
+    (:func:`liveness.documents.ghost.ghost_evidence`): the median over genuine validation
+    documents with a ghost found; None (no ceiling) with fewer than 10 of them."""
+    similarity = np.asarray(similarity, np.float64)
+    genuine = similarity[(np.asarray(labels) == 0) & ~np.isnan(similarity)]
+    return float(np.median(genuine)) if len(genuine) >= 10 else None
+
+
+# Each gate reaches the review threshold at the value this share (%) of genuine validation
+# documents fall under, so the gate alone flags about that many of them: 1 % of all genuine
+# pages for the colour spread; 5 % of the genuine ghosts found (about one document in six has
+# one, so some 1 % of genuine documents again).
+COLOUR_GATE_PERCENTILE = 1.0
+GHOST_GATE_PERCENTILE = 5.0
+# Documents a gate's fit needs, genuine and forged: a slope from fewer is noise.
+GATE_MIN_GENUINE, GATE_MIN_FORGED = 20, 10
+# Portrait forgeries that leave the ghost as printed (a paste may replace it too; a
+# self-blended face keeps the person).
+GHOST_LEFT_VARIANTS = ("swap_printed", "swap_captured")
+
+
+def fit_gate(
+    values: np.ndarray, genuine: np.ndarray, forged: np.ndarray, review_threshold: float, percentile: float,
+    gate: type[G],
+) -> G:
+    """A gate (:mod:`liveness.documents.gates`) on a measure that is low on a forgery: the
+    slope of a logistic fit of the ``genuine`` documents against the ``forged`` ones, and the
+    knee placed so that the gate reaches ``review_threshold`` (the fused score's) at the
+    ``percentile`` of genuine documents: a document lower than that is reviewed at least,
+    whatever the models say. Raises ValueError with too few documents or a measure that is
+    not lower on the forgeries."""
+    values = np.asarray(values, np.float64)
+    if genuine.sum() < GATE_MIN_GENUINE or forged.sum() < GATE_MIN_FORGED:
+        raise ValueError(f"the {gate.key} needs {GATE_MIN_GENUINE} genuine and {GATE_MIN_FORGED} forged documents, "
+                         f"got {genuine.sum()} and {forged.sum()}")
+    if not 0.0 < review_threshold < 1.0:
+        raise ValueError(f"review threshold must lie in (0, 1), got {review_threshold}")
+    both = genuine | forged
+    fit = fit_fusion({gate.key: values[both]}, forged[both].astype(int))
+    slope = -float(fit.coef[0]) / float(fit.std[0])
+    if slope <= 0:
+        raise ValueError(f"the forged validation documents are not lower than the genuine ones: no {gate.key}")
+    lowest_genuine = float(np.percentile(values[genuine], percentile))
+    review_logit = float(np.log(review_threshold / (1.0 - review_threshold)))
+    return gate(knee=lowest_genuine + review_logit / slope, slope=slope)
 
 
 def fit_colour_gate(spread: np.ndarray, variants: np.ndarray, review_threshold: float) -> ColourGate:
     """The photocopy gate (:mod:`liveness.documents.colour`) from the validation documents'
-    colour spreads: the slope of a logistic fit of genuine against photocopied documents, and
-    the midpoint placed so that the gate reaches ``review_threshold`` (the fused score's) at
-    the genuine documents' 1st percentile: a page greyer than 99 % of genuine ones is
-    reviewed at least, whatever the models say."""
-    spread, variants = np.asarray(spread, np.float64), np.asarray(variants, dtype=object)
+    colour spreads, genuine against photocopied, reaching ``review_threshold`` at the genuine
+    documents' 1st percentile."""
+    variants = np.asarray(variants, dtype=object)
     genuine, copies = variants == "none", variants == "photocopy"
-    if genuine.sum() < 20 or copies.sum() < 10:
+    if genuine.sum() < GATE_MIN_GENUINE or copies.sum() < GATE_MIN_FORGED:
         raise ValueError(f"the colour gate needs genuine and photocopied documents, got {genuine.sum()} and "
                          f"{copies.sum()}")
-    if not 0.0 < review_threshold < 1.0:
-        raise ValueError(f"review threshold must lie in (0, 1), got {review_threshold}")
-    both = genuine | copies
-    fit = fit_fusion({COLOUR_FEATURE: spread[both]}, copies[both].astype(int))
-    slope = -float(fit.coef[0]) / float(fit.std[0])
-    if slope <= 0:
-        raise ValueError("photocopied validation documents show more colour than genuine ones: no gate")
-    greyest_genuine = float(np.percentile(spread[genuine], GATE_GENUINE_PERCENTILE))
-    review_logit = float(np.log(review_threshold / (1.0 - review_threshold)))
-    return ColourGate(knee=greyest_genuine + review_logit / slope, slope=slope)
+    return fit_gate(spread, genuine, copies, review_threshold, COLOUR_GATE_PERCENTILE, ColourGate)
 
 
-def gated_scores(calibration: dict[str, Any], joint: dict[str, np.ndarray], spread: np.ndarray) -> np.ndarray:
-    """The runtime's document score for each row of ``joint``: the fused score, or the
-    photocopy gate's when the calibration has one and it is higher."""
+def fit_ghost_gate(similarity: np.ndarray, variants: np.ndarray, review_threshold: float) -> GhostGate | None:
+    """The ghost gate (:mod:`liveness.documents.ghost`) from the validation documents' ghost
+    similarities, genuine against portraits swapped with the ghost left, reaching
+    ``review_threshold`` at the 5th percentile of genuine ghosts; None when too few documents
+    have a ghost found (the gate is then left out)."""
+    similarity = np.asarray(similarity, np.float64)
+    variants = np.asarray(variants, dtype=object)
+    found = ~np.isnan(similarity)
+    genuine, swapped = found & (variants == "none"), found & np.isin(variants, GHOST_LEFT_VARIANTS)
+    if genuine.sum() < GATE_MIN_GENUINE or swapped.sum() < GATE_MIN_FORGED:
+        return None
+    return fit_gate(similarity, genuine, swapped, review_threshold, GHOST_GATE_PERCENTILE, GhostGate)
+
+
+def gated_scores(
+    calibration: dict[str, Any], joint: dict[str, np.ndarray], spread: np.ndarray, ghost: np.ndarray | None = None
+) -> np.ndarray:
+    """The runtime's document score for each row of ``joint``: the largest of the fused score
+    and the calibration's gates, the photocopy gate's on ``spread`` and the ghost gate's on
+    ``ghost`` (the similarity as measured; NaN: no ghost found)."""
     fusion = LogisticFusion.from_dict(calibration)
-    gate = ColourGate.from_calibration(calibration)
+    colour, ghost_gate = ColourGate.from_calibration(calibration), GhostGate.from_calibration(calibration)
+    ghost = np.full(len(spread), np.nan) if ghost is None else np.asarray(ghost, np.float64)
     names = list(joint)
     scores = []
-    for row, page_spread in zip(zip(*joint.values(), strict=True), spread, strict=True):
-        fused = fusion.score(dict(zip(names, map(float, row), strict=True)))
-        scores.append(max(fused, gate.score(float(page_spread))) if gate is not None else fused)
+    for row, page_spread, similarity in zip(zip(*joint.values(), strict=True), spread, ghost, strict=True):
+        candidates = [fusion.score(dict(zip(names, map(float, row), strict=True)))]
+        if colour is not None:
+            candidates.append(colour.score(float(page_spread)))
+        if ghost_gate is not None and not np.isnan(similarity):
+            candidates.append(ghost_gate.score(float(similarity)))
+        scores.append(max(candidates))
     return np.array(scores)
 
 
-def add_colour_gate(
+def add_gates(
     calibration: dict[str, Any], joint: dict[str, np.ndarray], spread: np.ndarray, variants: np.ndarray,
-    labels: np.ndarray,
+    labels: np.ndarray, ghost: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """``calibration`` with the photocopy gate, its thresholds refitted on the gated score."""
-    gate = fit_colour_gate(spread, variants, calibration["thresholds"]["bpcer_5"])
-    gated = {**calibration, "colour_gate": gate.to_dict()}
-    scores = gated_scores(gated, joint, spread)
+    """``calibration`` with the photocopy gate and (given ghost similarities, enough of them)
+    the ghost gate, its thresholds refitted on the gated score."""
+    review = calibration["thresholds"]["bpcer_5"]
+    gated = {**calibration, ColourGate.key: fit_colour_gate(spread, variants, review).to_dict()}
+    ghost_gate = None if ghost is None else fit_ghost_gate(ghost, variants, review)
+    if ghost_gate is not None:
+        gated[GhostGate.key] = ghost_gate.to_dict()
+    scores = gated_scores(gated, joint, spread, ghost)
     gated["thresholds"] = {
         "bpcer_1": threshold_at_bpcer(labels, scores, bpcer=0.01),
         "bpcer_5": threshold_at_bpcer(labels, scores, bpcer=0.05),
