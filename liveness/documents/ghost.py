@@ -62,6 +62,12 @@ COMPARE_SIDE = 40  # px: the ghost's side in the full-size comparison
 NORMALIZE_SIDE_SHARE = 1 / 20
 SOURCE_DETAIL_PX = 3.0
 NORMALIZE_FLOOR = 2.0  # grey levels: a flat patch stays flat instead of amplifying noise
+# BlazeFace's second opinion on a stretched candidate: its score, the region it sees (half-sides
+# of the box around the box's centre) scaled to its input, and how much of the box it must cover.
+DETECTION_MIN_SCORE = 0.5
+DETECTION_CONTEXT = 1.6
+DETECTION_INPUT = 256
+DETECTION_MIN_OVERLAP = 0.3
 STRETCH_PERCENTILES = (1.0, 99.0)  # the candidate's grey range stretched to full contrast for FaceMesh
 COMPARE_PAD = 1.5  # the portrait region searched, relative to the ghost's box
 COMPARE_SCALES = (0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15)
@@ -204,16 +210,47 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
 
 
 class FacePresence:
-    """FaceMesh's face probability for a box of an image (the landmarker's shared session)."""
+    """FaceMesh's face probability for a box of an image (the landmarker's shared session),
+    and, as :meth:`detection`, short-range BlazeFace's."""
 
     def __init__(self) -> None:
+        from liveness.faces.detector import FaceDetector
         from liveness.faces.landmarker import FaceLandmarker
 
         self._landmarker = FaceLandmarker()
+        self._detector = FaceDetector(model_range="short", min_score=DETECTION_MIN_SCORE)
 
     def __call__(self, image: np.ndarray, box: np.ndarray) -> float:
         _, presence = self._landmarker.landmarks(image, box)
         return float(presence)
+
+    def detection(self, image: np.ndarray, box: np.ndarray) -> float:
+        """The best BlazeFace score of a face overlapping ``box`` (0 when none): the region
+        around the box is enlarged so that the face fills the detector's input as a selfie
+        would."""
+        x0, y0, x1, y1 = (float(v) for v in box)
+        cx, cy, half = (x0 + x1) / 2, (y0 + y1) / 2, DETECTION_CONTEXT * max(x1 - x0, y1 - y0)
+        left, top = max(0, int(cx - half)), max(0, int(cy - half))
+        right, bottom = min(image.shape[1], int(np.ceil(cx + half))), min(image.shape[0], int(np.ceil(cy + half)))
+        if right - left < 2 or bottom - top < 2:
+            return 0.0
+        side = DETECTION_INPUT
+        region = cv2.resize(image[top:bottom, left:right], (side, side), interpolation=cv2.INTER_LINEAR)
+        scale = np.array([(right - left) / side, (bottom - top) / side] * 2)
+        offset = np.array([left, top, left, top], np.float64)
+        best = 0.0
+        for face in self._detector.detect(np.ascontiguousarray(region)):
+            found = np.asarray(face.box, np.float64) * scale + offset
+            if _overlap(found, np.asarray(box, np.float64)) >= DETECTION_MIN_OVERLAP:
+                best = max(best, float(face.score))
+        return best
+
+
+def _is_face(page: np.ndarray, box: np.ndarray, presence: Presence, detection: Presence | None) -> bool:
+    pale = stretched(page, box)
+    if presence(page, box) < GHOST_MIN_PRESENCE and presence(pale, box) < GHOST_MIN_PRESENCE:
+        return False
+    return detection is None or detection(pale, box) >= DETECTION_MIN_SCORE
 
 
 def stretched(page: np.ndarray, box: np.ndarray) -> np.ndarray:
@@ -239,19 +276,29 @@ def stretched(page: np.ndarray, box: np.ndarray) -> np.ndarray:
 
 
 def find_ghost(
-    page: np.ndarray, portrait: FaceDetection, presence: Presence, *, zoom: float = 1.0
+    page: np.ndarray,
+    portrait: FaceDetection,
+    presence: Presence,
+    *,
+    zoom: float = 1.0,
+    detection: Presence | None = None,
 ) -> GhostMatch | None:
     """The ghost of ``portrait`` on a rectified ``page`` (RGB uint8), or None when none of the
-    best-matching copies of it is a face to FaceMesh.
+    best-matching copies of it is a face.
 
-    ``presence(page, box) -> float`` is the face probability of a box (FaceMesh's flag);
-    ``zoom`` is page pixels per pixel of the upload (see :func:`registered_similarity`).
+    ``presence(page, box) -> float`` is the face probability of a box (FaceMesh's flag); a
+    candidate is a face when it says so as printed or with the candidate's contrast stretched
+    (a ghost is printed pale), and, given ``detection`` (a second detector's score such as
+    :meth:`FacePresence.detection`), when that one agrees on the stretched candidate: a few
+    letters of print can look like a face to one of them (on synthesized validation pages
+    FaceMesh alone took 3 of 446 genuine documents' text for a ghost, and found it a poor
+    match, as for a swapped portrait). ``zoom`` is page pixels per pixel of the upload (see
+    :func:`registered_similarity`).
     """
     grey = _grey(page)
     half = cv2.resize(grey, (grey.shape[1] // 2, grey.shape[0] // 2), interpolation=cv2.INTER_AREA)
     for _, box in _copies(half, portrait.box)[:GHOST_CANDIDATES]:
-        # as printed first; stretched when FaceMesh does not see a face in a pale print
-        if presence(page, box) >= GHOST_MIN_PRESENCE or presence(stretched(page, box), box) >= GHOST_MIN_PRESENCE:
+        if _is_face(page, box, presence, detection):
             similarity = _registered(grey, portrait.box, box, zoom)
             return GhostMatch(similarity, (float(box[0]), float(box[1]), float(box[2]), float(box[3])))
     return None

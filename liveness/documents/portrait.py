@@ -173,7 +173,9 @@ class PortraitForgeryModel:
         crop = crop_portrait(page, face, self.crop_size)
         cx, cy, side = _crop_square(face)
         half = side / 2
-        ghost = None if self.presence is None else find_ghost(page, face, self.presence, zoom=zoom)
+        ghost = None
+        if self.presence is not None:
+            ghost = find_ghost(page, face, self.presence, zoom=zoom, detection=self.presence.detection)
         return PortraitResult(
             float(self.logits(crop[None])[0]),
             page_fraction(page, (cx - half, cy - half, cx + half, cy + half)),

@@ -47,7 +47,7 @@ def test_the_ghost_of_the_same_photo_matches_and_another_photo_does_not(presence
         page = _page(card, tilted)
         face = locate_portrait(page)
         assert face is not None
-        ghost = find_ghost(page, face, presence)
+        ghost = find_ghost(page, face, presence, detection=presence.detection)
         assert ghost is not None, name
         found[name] = ghost
     same, other = found["same"], found["other"]
@@ -64,7 +64,7 @@ def test_a_card_without_a_ghost_has_none(presence: FacePresence) -> None:
     page = _page(card_with_portrait(), tilted=True)
     face = locate_portrait(page)
     assert face is not None
-    assert find_ghost(page, face, presence) is None
+    assert find_ghost(page, face, presence, detection=presence.detection) is None
 
 
 def test_a_copy_that_is_not_a_face_is_not_a_ghost() -> None:
@@ -100,3 +100,15 @@ def test_a_pale_candidate_is_stretched_to_full_contrast_around_it_only() -> None
     assert np.array_equal(out[:, :60], page[:, :60])  # beyond a box's size around it: untouched
     flat = np.full((50, 50, 3), 128, np.uint8)
     assert np.array_equal(stretched(flat, np.array([10.0, 10.0, 20.0, 20.0])), flat)
+
+
+def test_a_candidate_the_second_detector_does_not_see_as_a_face_is_not_a_ghost(presence: FacePresence) -> None:
+    page = _page(card_with_ghost(), tilted=False)
+    face = locate_portrait(page)
+    assert face is not None
+    assert find_ghost(page, face, lambda image, box: 1.0, detection=lambda image, box: 0.0) is None
+    assert find_ghost(page, face, lambda image, box: 1.0, detection=lambda image, box: 1.0) is not None
+    # BlazeFace sees the portrait as a face, and nothing on a blank patch
+    assert presence.detection(page, face.box) > 0.5
+    blank = np.full_like(page, 200)
+    assert presence.detection(blank, face.box) == 0.0
