@@ -30,11 +30,11 @@ def write_document_model_card(path: Path, result: dict[str, Any], *, version: st
         "after capture, and a self-blended face (SBI) after capture, whose only cue is the blend. Genuine "
         "captures go through the same editor export (resize, JPEG) as the after-capture forgeries.",
         "- ghost-image check (no trained weights, `liveness.documents.ghost`): many cards print a small pale copy "
-        "of the portrait. It is searched for as a shrunken copy of the portrait outside its photo, confirmed as "
-        "a face by FaceMesh (as printed or contrast-stretched), and matched against the portrait over small "
-        "changes of scale and shift, both contrast-normalized locally (at a twentieth of the ghost, never finer "
-        "than 3 pixels of the upload) so that the photo's fine features weigh, not the layout every face shares; "
-        "a portrait replaced while its ghost was left matches it less well.",
+        "of the portrait. It is searched for as a shrunken copy of the portrait outside its photo, confirmed as a "
+        "face by FaceMesh (as printed or contrast-stretched) and by BlazeFace, and matched against the portrait "
+        "over small changes of scale and shift, both contrast-normalized locally (at a twentieth of the ghost, "
+        "never finer than 3 pixels of the upload) so that the photo's fine features weigh, not the layout every "
+        "face shares; a portrait replaced while its ghost was left matches it less well.",
         *_ghost_ceiling_lines(result.get("calibration") or {}),
         "- score: one logistic calibration over both log-odds and the ghost similarity, fitted on whole "
         "validation documents of held-out templates and persons (a page without a portrait or a ghost gives "
