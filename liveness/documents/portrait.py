@@ -175,7 +175,9 @@ class PortraitForgeryModel:
         half = side / 2
         ghost = None
         if self.presence is not None:
-            ghost = find_ghost(page, face, self.presence, zoom=zoom, detection=self.presence.detection)
+            ghost = find_ghost(
+                page, face, self.presence, zoom=zoom, detection=self.presence.detection, proposals=self.presence.faces
+            )
         return PortraitResult(
             float(self.logits(crop[None])[0]),
             page_fraction(page, (cx - half, cy - half, cx + half, cy + half)),

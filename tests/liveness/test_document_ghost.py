@@ -112,3 +112,29 @@ def test_a_candidate_the_second_detector_does_not_see_as_a_face_is_not_a_ghost(p
     assert presence.detection(page, face.box) > 0.5
     blank = np.full_like(page, 200)
     assert presence.detection(blank, face.box) == 0.0
+
+
+def test_a_proposed_face_outside_the_photo_is_asked_when_no_copy_is_a_face() -> None:
+    page = _page(card_with_ghost(), tilted=False)
+    face = locate_portrait(page)
+    assert face is not None
+    proposal = np.array([20.0, 500.0, 60.0, 540.0])  # bottom-left corner: no copy is tried there
+    inside = np.asarray(face.box, np.float64)  # the portrait itself: never its own ghost
+    asked: list[np.ndarray] = []
+
+    def presence(image: np.ndarray, box: np.ndarray) -> float:
+        asked.append(np.asarray(box, np.float64))
+        return 1.0 if np.allclose(box, proposal) else 0.0
+
+    ghost = find_ghost(page, face, presence, proposals=lambda p: [inside, proposal])
+    assert ghost is not None and np.allclose(ghost.box, proposal)
+    assert not any(np.allclose(box, inside) for box in asked)
+    assert find_ghost(page, face, lambda image, box: 0.0, proposals=lambda p: [proposal]) is None
+
+
+def test_blazeface_proposes_the_pale_ghost(presence: FacePresence) -> None:
+    page = _page(card_with_ghost(), tilted=False)
+    sx, sy = 896 / 856, 576 / 540
+    centres = [((b[0] + b[2]) / 2 / sx, (b[1] + b[3]) / 2 / sy) for b in presence.faces(page)]
+    assert any(GHOST_SLOT[0] < cx < GHOST_SLOT[2] and GHOST_SLOT[1] < cy < GHOST_SLOT[3] for cx, cy in centres)
+    assert presence.faces(np.full_like(page, 200)) == []

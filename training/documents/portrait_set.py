@@ -182,7 +182,10 @@ def _finish(variant: str, page: np.ndarray, page_small: np.ndarray, zoom: float,
     crop = None if face is None else crop_portrait(page, face, plan.crop_size)
     if not plan.with_pages:
         return variant, crop, None, math.nan
-    ghost = None if face is None else find_ghost(page, face, _presence(), zoom=zoom, detection=_presence().detection)
+    presence = _presence()
+    ghost = None if face is None else find_ghost(
+        page, face, presence, zoom=zoom, detection=presence.detection, proposals=presence.faces
+    )
     return variant, crop, page_small, math.nan if ghost is None else ghost.similarity
 
 
