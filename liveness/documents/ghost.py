@@ -273,6 +273,17 @@ class FacePresence:
         return best
 
 
+def _proposed(
+    page: np.ndarray, portrait_box: np.ndarray, tried: list[np.ndarray],
+    proposals: Callable[[np.ndarray], list[np.ndarray]],
+) -> Iterator[np.ndarray]:
+    """The proposed faces outside the portrait's photo and away from the copies tried; a
+    generator, so that the detector runs only once every copy has failed."""
+    for box in proposals(page):
+        if _outside_photo(box, portrait_box) and all(_overlap(box, seen) < 0.3 for seen in tried):
+            yield box
+
+
 def _outside_photo(box: np.ndarray, portrait_box: np.ndarray) -> bool:
     """Whether ``box``'s centre lies outside the portrait's own photo (as :func:`_copies` has it)."""
     x0, y0, x1, y1 = (float(v) for v in portrait_box)
@@ -338,9 +349,7 @@ def find_ghost(
     tried = [box for _, box in _copies(half, portrait.box)[:GHOST_CANDIDATES]]
     candidates: Iterator[np.ndarray] = iter(tried)
     if proposals is not None:
-        others = (box for box in proposals(page) if _outside_photo(box, portrait.box)
-                  and all(_overlap(box, seen) < 0.3 for seen in tried))
-        candidates = itertools.chain(candidates, others)
+        candidates = itertools.chain(candidates, _proposed(page, portrait.box, tried, proposals))
     for box in candidates:
         if _is_face(page, box, presence, detection):
             similarity = _registered(grey, portrait.box, box, zoom)

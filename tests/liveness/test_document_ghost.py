@@ -131,6 +131,11 @@ def test_a_proposed_face_outside_the_photo_is_asked_when_no_copy_is_a_face() -> 
     assert not any(np.allclose(box, inside) for box in asked)
     assert find_ghost(page, face, lambda image, box: 0.0, proposals=lambda p: [proposal]) is None
 
+    def no_proposals(p: np.ndarray) -> list[np.ndarray]:
+        raise AssertionError("the detector ran although a copy of the portrait was a face")
+
+    assert find_ghost(page, face, lambda image, box: 1.0, proposals=no_proposals) is not None
+
 
 def test_blazeface_proposes_the_pale_ghost(presence: FacePresence) -> None:
     page = _page(card_with_ghost(), tilted=False)
