@@ -118,6 +118,10 @@ def write_document_model_card(path: Path, result: dict[str, Any], *, version: st
         "- the heatmap is coarse (16 px cells on a 448 px wide document), and a printed field is a few pixels "
         "tall at that size: text edits and copy-moves stay near chance, also when made on the photo of the card "
         "(`--photo-edit-share`, measured in the README); catching them needs the fields at full resolution.",
+        "- the ghost check helps only on documents that print a ghost and where it is found: on low-resolution "
+        "scans it is mostly missed (of the PassportEye specimens that visibly carry one, about 2 of 7 are found). "
+        "Its comparison's floor of 3 upload pixels was chosen after seeing two such dev passports, so the dev "
+        "figures are optimistic there.",
         "",
     ]
     path.write_text("\n".join(lines))
