@@ -55,6 +55,7 @@ from benchmarks.documents import (
     score_documents,
 )
 from benchmarks.gate import baseline_figures, check, read_baseline, update_baseline
+from benchmarks.ghost import run_ghost
 from benchmarks.intake import run_intake
 from benchmarks.peer import PeerConfig, PeerScorer, config_from_mapping, read_config
 from benchmarks.summary import det_png, latency_png, write_summary
@@ -75,7 +76,9 @@ class SuiteOptions:
     sets: list[LabelledSet] = field(default_factory=list)
     docs: LabelledSet | None = None
     docs_note: str | None = None  # why no document set is scored, for the summary
-    intake: bool = True  # with documents: the intake on captures with known corners (benchmarks.intake)
+    # with documents: the intake and the ghost check on captures with known corners
+    # (benchmarks.intake, benchmarks.ghost)
+    intake: bool = True
     weights_dir: Path | None = None
     peer: PeerConfig | None = None
     speed: bool = True
@@ -231,10 +234,14 @@ def run_suite(options: SuiteOptions) -> tuple[dict[str, Any], int]:
     if documents.get("sets"):
         figures.update(documents.pop("figures"))
     intake: dict[str, Any] = {}
+    ghost: dict[str, Any] = {}
     if options.docs is not None and options.intake:  # the intake goes with the documents (--no-docs skips both)
         _log("documents: intake on captures with known corners")
         intake = run_intake(options.mode, options.out_dir / "cache")
         figures.update(intake.pop("figures"))
+        _log("documents: ghost image on captured cards")
+        ghost = run_ghost(options.mode, options.out_dir / "cache")
+        figures.update(ghost.pop("figures"))
 
     speed: dict[str, Any] = {}
     if options.speed:
@@ -270,6 +277,7 @@ def run_suite(options: SuiteOptions) -> tuple[dict[str, Any], int]:
         "accuracy": {"sets": sets},
         "documents": documents,
         "intake": intake,
+        "ghost": ghost,
         "speed": speed,
         "service": service,
         "peer": {"name": options.peer.label, "config": options.peer.to_dict()} if options.peer else None,
@@ -447,6 +455,13 @@ def print_outcome(results: dict[str, Any]) -> None:
         print(f"{name} (intake): {entry['n']} captures, located {entry['located']:.3f}, found {entry['found']:.3f}")
     for note in intake.get("skipped") or []:
         print(f"intake skipped: {note}")
+    ghost = results.get("ghost") or {}
+    for name, entry in (ghost.get("sets") or {}).items():
+        found = entry["found"]
+        auc = "n/a" if entry["swap_auc"] is None else f"{entry['swap_auc']:.3f}"
+        print(f"{name} (ghost): {entry['n']} cards, found genuine {found['none']:.3f}, swap AUC {auc}")
+    for note in ghost.get("skipped") or []:
+        print(f"ghost skipped: {note}")
     attempt = (results.get("speed") or {}).get("attempt")
     if attempt:
         print(f"720p attempt/decode {attempt['attempt_over_decode']:.2f} (decode {attempt['decode_ms_p50']:.0f} ms, "

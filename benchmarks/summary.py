@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.ghost import ghost_section
 from benchmarks.intake import intake_section
 from liveness.scoring.report import det_plot_png
 
@@ -194,6 +195,7 @@ def write_summary(path: Path, results: Mapping[str, Any]) -> Path:
         lines.append("")
     lines += document_section(results.get("documents") or {})
     lines += intake_section(results.get("intake") or {})
+    lines += ghost_section(results.get("ghost") or {})
 
     speed = results.get("speed") or {}
     if speed:
