@@ -25,9 +25,8 @@ import numpy as np
 
 from liveness.documents.gates import Gate
 
-__all__ = ["COLOUR_FEATURE", "ColourGate", "colour_spread"]
+__all__ = ["ColourGate", "colour_spread"]
 
-COLOUR_FEATURE = "colour_spread"
 # The upper part of the chroma distribution: a card's colour lives in its ink areas, often
 # well under half of the page (the rest is a pale background).
 SPREAD_PERCENTILE = 90.0
@@ -83,4 +82,3 @@ class ColourGate(Gate):
     """
 
     key = "colour_gate"
-    species = "photocopy"

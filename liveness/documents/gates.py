@@ -27,8 +27,7 @@ class Gate:
     """Probability of a forgery from one measure that is low on it,
     ``sigmoid(slope * (knee - value))``: 0.5 at the knee.
 
-    Subclasses name the calibration key they are stored under (``key``) and the species
-    they tell (``species``).
+    Subclasses name the calibration key they are stored under (``key``).
 
     Examples
     --------
@@ -42,7 +41,6 @@ class Gate:
     knee: float
     slope: float
     key: ClassVar[str] = "gate"
-    species: ClassVar[str] = ""
 
     @classmethod
     def from_calibration(cls, calibration: dict[str, Any]) -> Self | None:

@@ -9,9 +9,10 @@ face in another photo.
 
 The check knows no template: the ghost is searched for as a shrunken copy of the portrait
 anywhere on the page outside the photo (normalized cross-correlation over a range of scales,
-on a half-size page), confirmed as a face by FaceMesh's face presence (as printed, or with the
-candidate's contrast stretched: a ghost is printed pale), and then compared with the portrait at full size
-over a finer grid of scales and shifts, both locally contrast-normalized. Its result is a
+on a half-size page), or where BlazeFace finds a face when no copy is one; confirmed as a face
+by FaceMesh's face presence (as printed, or with the candidate's contrast stretched: a ghost is
+printed pale) and by BlazeFace; and then compared with the portrait at full size over a finer
+grid of scales and shifts, both locally contrast-normalized. Its result is a
 similarity in [-1, 1]; a side without a confirmed ghost gives None (most backs, and fronts
 without one), and then the check has no say.
 """
@@ -21,13 +22,16 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
 
 from liveness.documents.gates import Gate
 from liveness.types import FaceDetection
+
+if TYPE_CHECKING:
+    from liveness.faces.detector import FaceDetector
 
 __all__ = [
     "GHOST_CEILING_KEY",
@@ -69,13 +73,13 @@ DETECTION_MIN_SCORE = 0.5
 DETECTION_CONTEXT = 1.6
 DETECTION_INPUT = 256
 DETECTION_MIN_OVERLAP = 0.3
-STRETCH_PERCENTILES = (1.0, 99.0)
+STRETCH_PERCENTILES = (1.0, 99.0)  # the candidate's grey range stretched to full contrast for FaceMesh
 # Faces proposed where no copy of the portrait is a face: BlazeFace on square tiles of this
 # side (page pixels, overlapping by about half) scaled to its input, the page equalized first.
 PROPOSAL_TILE = 288
 PROPOSAL_INPUT = 128
 PROPOSAL_MIN_SCORE = 0.4
-PROPOSAL_CLAHE_CLIP = 3.0  # the candidate's grey range stretched to full contrast for FaceMesh
+PROPOSAL_CLAHE_CLIP = 3.0
 COMPARE_PAD = 1.5  # the portrait region searched, relative to the ghost's box
 COMPARE_SCALES = (0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15)
 
@@ -110,7 +114,6 @@ class GhostGate(Gate):
     so in the all-species fusion a text edit's genuine ghost weighs against it."""
 
     key = "ghost_gate"
-    species = "portrait_swap"
 
 
 @dataclass(frozen=True)
@@ -244,11 +247,9 @@ class FacePresence:
         boxes = []
         for top in sorted({0, (h - side) // 2, h - side}):
             for left in np.linspace(0, w - side, max(1, round(2 * w / side) - 2)).astype(int):
-                tile = cv2.resize(image[top : top + side, left : left + side], (PROPOSAL_INPUT, PROPOSAL_INPUT),
-                                  interpolation=cv2.INTER_AREA)
-                for face in self._proposer.detect(np.ascontiguousarray(tile)):
-                    box = np.asarray(face.box, np.float64) * (side / PROPOSAL_INPUT)
-                    boxes.append(box + np.array([left, top, left, top], np.float64))
+                region = (int(left), top, int(left) + side, top + side)
+                found = _detect_in(self._proposer, image, region, PROPOSAL_INPUT, cv2.INTER_AREA)
+                boxes += [box for box, _ in found]
         return boxes
 
     def detection(self, image: np.ndarray, box: np.ndarray) -> float:
@@ -261,16 +262,22 @@ class FacePresence:
         right, bottom = min(image.shape[1], int(np.ceil(cx + half))), min(image.shape[0], int(np.ceil(cy + half)))
         if right - left < 2 or bottom - top < 2:
             return 0.0
-        side = DETECTION_INPUT
-        region = cv2.resize(image[top:bottom, left:right], (side, side), interpolation=cv2.INTER_LINEAR)
-        scale = np.array([(right - left) / side, (bottom - top) / side] * 2)
-        offset = np.array([left, top, left, top], np.float64)
-        best = 0.0
-        for face in self._detector.detect(np.ascontiguousarray(region)):
-            found = np.asarray(face.box, np.float64) * scale + offset
-            if _overlap(found, np.asarray(box, np.float64)) >= DETECTION_MIN_OVERLAP:
-                best = max(best, float(face.score))
-        return best
+        found = _detect_in(self._detector, image, (left, top, right, bottom), DETECTION_INPUT, cv2.INTER_LINEAR)
+        target = np.asarray(box, np.float64)
+        return max((score for face, score in found if _overlap(face, target) >= DETECTION_MIN_OVERLAP), default=0.0)
+
+
+def _detect_in(
+    detector: FaceDetector, image: np.ndarray, region: tuple[int, int, int, int], size: int, interpolation: int
+) -> list[tuple[np.ndarray, float]]:
+    """Faces ``detector`` finds in ``region`` (left, top, right, bottom) of ``image`` scaled to a
+    ``size``-px square: (box in image pixels, score)."""
+    left, top, right, bottom = region
+    square = cv2.resize(image[top:bottom, left:right], (size, size), interpolation=interpolation)
+    scale = np.array([(right - left) / size, (bottom - top) / size] * 2)
+    offset = np.array([left, top, left, top], np.float64)
+    return [(np.asarray(face.box, np.float64) * scale + offset, float(face.score))
+            for face in detector.detect(np.ascontiguousarray(square))]
 
 
 def _proposed(

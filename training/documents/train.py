@@ -248,7 +248,7 @@ GHOST_LEFT_VARIANTS = ("swap_printed", "swap_captured")
 
 def fit_gate(
     values: np.ndarray, genuine: np.ndarray, forged: np.ndarray, review_threshold: float, percentile: float,
-    gate: type[G],
+    gate: type[G], forged_name: str = "forged",
 ) -> G:
     """A gate (:mod:`liveness.documents.gates`) on a measure that is low on a forgery: the
     slope of a logistic fit of the ``genuine`` documents against the ``forged`` ones, and the
@@ -258,8 +258,8 @@ def fit_gate(
     not lower on the forgeries."""
     values = np.asarray(values, np.float64)
     if genuine.sum() < GATE_MIN_GENUINE or forged.sum() < GATE_MIN_FORGED:
-        raise ValueError(f"the {gate.key} needs {GATE_MIN_GENUINE} genuine and {GATE_MIN_FORGED} forged documents, "
-                         f"got {genuine.sum()} and {forged.sum()}")
+        raise ValueError(f"the {gate.key} needs genuine and {forged_name} documents (at least {GATE_MIN_GENUINE} and "
+                         f"{GATE_MIN_FORGED}), got {genuine.sum()} and {forged.sum()}")
     if not 0.0 < review_threshold < 1.0:
         raise ValueError(f"review threshold must lie in (0, 1), got {review_threshold}")
     both = genuine | forged
@@ -278,10 +278,7 @@ def fit_colour_gate(spread: np.ndarray, variants: np.ndarray, review_threshold: 
     documents' 1st percentile."""
     variants = np.asarray(variants, dtype=object)
     genuine, copies = variants == "none", variants == "photocopy"
-    if genuine.sum() < GATE_MIN_GENUINE or copies.sum() < GATE_MIN_FORGED:
-        raise ValueError(f"the colour gate needs genuine and photocopied documents, got {genuine.sum()} and "
-                         f"{copies.sum()}")
-    return fit_gate(spread, genuine, copies, review_threshold, COLOUR_GATE_PERCENTILE, ColourGate)
+    return fit_gate(spread, genuine, copies, review_threshold, COLOUR_GATE_PERCENTILE, ColourGate, "photocopied")
 
 
 def fit_ghost_gate(similarity: np.ndarray, variants: np.ndarray, review_threshold: float) -> GhostGate | None:
