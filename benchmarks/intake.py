@@ -11,7 +11,9 @@ This measures the intake alone, on two sets of captures whose true corners are k
   needs the ``train`` extra).
 
 A document is *located* when the intake's quad overlaps the true one with IoU >= 0.8, *found*
-when the intake returned any quad. Gated: ``accuracy.intake.<set>.located`` (may drop 0.05).
+when the intake returned any quad. Each capture is also located by the classical edge search
+alone (``use_locator=False``), so the locator network's gain is measured on the same captures
+in the same run. Gated: ``accuracy.intake.<set>.located`` (the shipped intake, may drop 0.05).
 A set whose data or extra is missing is skipped with a note.
 """
 
@@ -50,6 +52,8 @@ class IntakeSetResult:
     found: list[bool] = field(default_factory=list)
     ms: list[float] = field(default_factory=list)
     missed: list[str] = field(default_factory=list)  # names of captures not located
+    edge_ious: list[float] = field(default_factory=list)  # the edge search alone, same captures
+    edge_ms: list[float] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         n = len(self.ious)
@@ -57,6 +61,8 @@ class IntakeSetResult:
             "origin": self.origin,
             "n": n,
             "located": sum(iou >= LOCATED_IOU for iou in self.ious) / n if n else None,
+            "located_edges_only": sum(iou >= LOCATED_IOU for iou in self.edge_ious) / n if n else None,
+            "ms_p50_edges_only": statistics.median(self.edge_ms) if n else None,
             "found": sum(self.found) / n if n else None,
             "iou_median": statistics.median(self.ious) if n else None,
             "ms_p50": statistics.median(self.ms) if n else None,
@@ -86,14 +92,20 @@ def measure(name: str, origin: str, captures: Iterator[Capture]) -> IntakeSetRes
 
     result = IntakeSetResult(name, origin)
     for capture_name, image, corners in captures:
-        started = time.perf_counter()
-        quad = find_document_quad(image)
-        result.ms.append((time.perf_counter() - started) * 1000.0)
-        iou = 0.0 if quad.fallback else quad_iou(quad.corners, corners, image.shape[:2])
-        result.found.append(not quad.fallback)
-        result.ious.append(iou)
-        if iou < LOCATED_IOU:
-            result.missed.append(capture_name)
+        for use_locator in (True, False):
+            started = time.perf_counter()
+            quad = find_document_quad(image, use_locator=use_locator)
+            ms = (time.perf_counter() - started) * 1000.0
+            iou = 0.0 if quad.fallback else quad_iou(quad.corners, corners, image.shape[:2])
+            if use_locator:
+                result.ms.append(ms)
+                result.found.append(not quad.fallback)
+                result.ious.append(iou)
+                if iou < LOCATED_IOU:
+                    result.missed.append(capture_name)
+            else:
+                result.edge_ms.append(ms)
+                result.edge_ious.append(iou)
     return result
 
 
@@ -147,6 +159,14 @@ def run_intake(mode: str, cache_dir: Path) -> dict[str, Any]:
     return {"sets": sets, "figures": figures, "skipped": skipped}
 
 
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _ms(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
 def intake_section(intake: dict[str, Any]) -> list[str]:
     """The ``## Document intake`` section of the summary."""
     if not intake:
@@ -155,12 +175,14 @@ def intake_section(intake: dict[str, Any]) -> list[str]:
              f"Located: the intake's quad overlaps the true corners with IoU >= {LOCATED_IOU}; found: it returned a "
              "quad at all (else the document is a failure to acquire, or a tight crop scored whole).", ""]
     rows = [
-        f"| {name} | {entry['n']} | {entry['located']:.3f} | {entry['found']:.3f} | {entry['iou_median']:.3f} | "
-        f"{entry['ms_p50']:.0f} |"
+        f"| {name} | {entry['n']} | {entry['located']:.3f} | {_share(entry.get('located_edges_only'))} | "
+        f"{entry['found']:.3f} | {entry['iou_median']:.3f} | {entry['ms_p50']:.0f} | "
+        f"{_ms(entry.get('ms_p50_edges_only'))} |"
         for name, entry in (intake.get("sets") or {}).items() if entry["n"]
     ]
     if rows:
-        lines += ["| set | n | located | found | IoU median | ms p50 |", "|---|---|---|---|---|---|", *rows, ""]
+        lines += ["| set | n | located | located, edges only | found | IoU median | ms p50 | ms p50, edges only |",
+                  "|---|---|---|---|---|---|---|---|", *rows, ""]
     for name, entry in (intake.get("sets") or {}).items():
         lines += [f"`{name}`: {entry['origin']}."]
     lines += [f"Skipped: {note}." for note in intake.get("skipped") or []]

@@ -188,6 +188,22 @@ def _share(text: str) -> float:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    if args.kind == "locator":
+        from training.documents.locator_train import run_locator_training
+
+        out = Path(args.out or "runs/locator")
+        try:
+            result = run_locator_training(
+                Path(args.data or "../shared/data/docs"), Path(args.faces), out,
+                n_train=args.locator_samples, n_val=max(200, args.locator_samples // 10),
+                epochs=args.locator_epochs, seed=args.seed, workers=args.workers,
+            )
+        except ValueError as exc:  # data without the validation designs
+            print(f"liveness: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        print(json.dumps(result["val"], indent=2))
+        print(f"run written to {out}")
+        return EXIT_OK
     if args.kind == "document":
         from training.documents.pipeline import run_document_training
 
@@ -232,7 +248,13 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     weights = Path(args.weights) if args.weights else None
-    if args.kind == "document":
+    if args.kind == "locator":
+        from training.documents.locator_train import ship_locator_run
+
+        if not args.version:
+            raise LivenessError("--version is required to ship a locator model", code="USAGE")
+        entries = ship_locator_run(Path(args.run or "runs/locator"), weights, version=args.version)
+    elif args.kind == "document":
         from training.documents.pipeline import ship_document_run
 
         if not args.version:
@@ -257,8 +279,12 @@ def _add_ocr_flag(p: argparse.ArgumentParser, *, default: bool | None, when: str
     )
 
 
-def _add_kind(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--kind", choices=["face", "document"], default="face", help="face liveness or ID documents")
+def _add_kind(p: argparse.ArgumentParser, *, locator: bool = False) -> None:
+    if locator:
+        p.add_argument("--kind", choices=["face", "document", "locator"], default="face",
+                       help="face liveness, ID documents, or the document locator of the intake")
+    else:
+        p.add_argument("--kind", choices=["face", "document"], default="face", help="face liveness or ID documents")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -310,7 +336,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("train", help="build data, train, evaluate (needs the [train] extra)")
-    _add_kind(p)
+    _add_kind(p, locator=True)
     p.add_argument("--data", default=None, help="folder with LABELS.tsv (default ../shared/data/faces or /docs)")
     p.add_argument("--faces", default="../shared/data/faces", help="documents: the portrait pool")
     p.add_argument("--out", default=None, help="run folder (default runs/latest, documents: runs/documents)")
@@ -334,6 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--portrait-val-samples", type=int, default=900, help="documents: whole validation documents (calibration)"
     )
     p.add_argument("--portrait-epochs", type=int, default=6, help="documents: portrait model epochs")
+    p.add_argument("--locator-samples", type=int, default=10000, help="locator: synthesized training captures")
+    p.add_argument("--locator-epochs", type=int, default=12, help="locator: training epochs")
     p.add_argument(
         "--portrait-init",
         default=None,
@@ -343,7 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("export", help="ship a training run into weights/ (needs the [train] extra)")
-    _add_kind(p)
+    _add_kind(p, locator=True)
     p.add_argument("--run", default=None, help="run folder (default runs/latest, documents: runs/documents)")
     p.add_argument("--weights", default=None)
     p.add_argument("--version", default=None)

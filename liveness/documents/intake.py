@@ -26,6 +26,7 @@ import numpy as np
 from liveness.config import MediaLimits
 from liveness.documents import quality
 from liveness.documents.errors import IMAGE_INVALID, DocumentInputError
+from liveness.documents.locator import document_probability
 from liveness.documents.quad import DocumentQuad, order_corners, quad_area, quad_side_lengths, search_quads
 from liveness.documents.reasons import (
     DOC_BLANK,
@@ -169,8 +170,11 @@ def decode_document_image(
     return image
 
 
-def find_document_quad(image: np.ndarray) -> DocumentQuad:
-    """Find the document's corners in an RGB ``uint8`` image (see :mod:`liveness.documents.quad`).
+def find_document_quad(image: np.ndarray, *, use_locator: bool = True) -> DocumentQuad:
+    """Find the document's corners in an RGB ``uint8`` image: the locator network's map
+    (:mod:`liveness.documents.locator`) where it shows one clear document, snapped to the image's
+    edges, else the classical edge search (:mod:`liveness.documents.quad`); ``use_locator=False``
+    runs the edge search alone (the intake benchmark's reference).
 
     Returns
     -------
@@ -199,7 +203,8 @@ def find_document_quad(image: np.ndarray) -> DocumentQuad:
     rgb = _as_rgb(image)
     height, width = rgb.shape[:2]
     aspect = width / height
-    found = search_quads(rgb, portraits=portrait_boxes(rgb))
+    region = document_probability(rgb) if use_locator else None
+    found = search_quads(rgb, portraits=portrait_boxes(rgb), region=region)
     if found is not None:
         corners, score = found
         crop_shaped = TIGHT_CROP_ASPECT[0] <= aspect <= TIGHT_CROP_ASPECT[1]

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["DocumentQuad", "order_corners", "quad_area", "quad_side_lengths", "search_quads"]
+__all__ = ["DocumentQuad", "order_corners", "quad_area", "quad_from_region", "quad_side_lengths", "search_quads"]
 
 # Detection runs on a copy whose long side is this many pixels: enough to place a card edge
 # within ~0.3 % of the diagonal, small enough to keep one call around 50-100 ms on one core.
@@ -99,6 +99,22 @@ MAX_PORTRAIT_SEGMENTS = 400  # Hough segments merged into lines for the portrait
 ANCHOR_TILT_DEG = 35.0  # a page whose upright face BlazeFace found is tilted less than this
 ANCHOR_LINES_PER_SIDE = 8  # longest lines kept above, below, left and right of the portrait
 ANCHOR_QUADS_KEPT = 8  # best-supported quads per portrait passed on to the common choice
+# The locator's map (liveness.documents.locator), when given, decides which quad is the
+# document. Its region must be one quad (the fitted quad overlaps it with at least this IoU;
+# two cards, or a map torn by glare, leave the choice to the edges), must not fill the frame
+# (a tight crop or scan: the plain search and the intake's fallback know those), and an
+# edge-supported candidate overlapping the fitted quad this much replaces it (the map's cells
+# are 1/48 of the frame; the image's own edges are sharper).
+REGION_MIN_AGREEMENT = 0.85
+REGION_MAX_AREA_FRACTION = 0.9
+REGION_MIN_AREA_FRACTION = 0.02
+REGION_SNAP_IOU = 0.9
+REGION_CONFIRM_IOU = 0.7  # the edge search's own choice stands when it overlaps the map's quad this much
+# A side fitted to the map is moved onto the image's edge within this share of the quad's mean
+# side, tried at REFINE_STEPS positions per end.
+REFINE_REACH = 0.03
+REFINE_STEPS = 13
+_REGION_TOLERANCES = (0.005, 0.01, 0.02, 0.04)  # approxPolyDP tolerances, share of the hull's perimeter
 
 
 @dataclass(frozen=True)
@@ -157,7 +173,7 @@ def quad_area(corners: np.ndarray) -> float:
 
 
 def search_quads(
-    image: np.ndarray, portraits: Sequence[np.ndarray] = ()
+    image: np.ndarray, portraits: Sequence[np.ndarray] = (), region: np.ndarray | None = None
 ) -> tuple[np.ndarray, float] | None:
     """The best-supported document quad of an RGB ``uint8`` image, or None.
 
@@ -169,12 +185,18 @@ def search_quads(
         Face boxes (x0, y0, x1, y1) in image pixels that may be the document's portrait. A
         quad holding one at a page's scale wins over any that does not, from a support of
         :data:`MIN_PORTRAIT_QUAD_SCORE`; without such a quad the search is the plain one.
+    region : ndarray, optional
+        The locator's probability map that a pixel lies on the document (any resolution,
+        stretched over the image). When its region is one clear quad, that quad wins: the edge
+        search's own choice where it overlaps it, else the edge-supported candidate that overlaps
+        it closely, else the quad itself with its sides moved onto the nearest edges. Unused
+        on a frame in a page's shape (a tight crop or scan, see :data:`PAGE_SHAPED_FRAME`).
 
     Returns
     -------
     (corners, score) or None
         ``corners`` (4, 2) ``float32`` in image pixels, ordered TL, TR, BR, BL; ``score`` in
-        [0, 1]. None when no candidate reaches :data:`MIN_QUAD_SCORE`.
+        [0, 1], the quad's edge support. None when no candidate reaches :data:`MIN_QUAD_SCORE`.
     """
     height, width = image.shape[:2]
     scale = min(1.0, WORK_LONG_SIDE / max(height, width))
@@ -192,6 +214,24 @@ def search_quads(
     ]
     segments = _hough_segments(smooth)
     candidates += _candidates_from_lines(segments, grad_x, grad_y)
+    best = _choose_by_edges(work, candidates, segments, portraits, scale, grad_x, grad_y)
+    aspect = work.shape[1] / work.shape[0]
+    if region is not None and not PAGE_SHAPED_FRAME[0] <= aspect <= PAGE_SHAPED_FRAME[1]:
+        # a frame in a page's own shape is a tight crop or scan, which the locator never saw in
+        # training (its documents lie on something): the edge search and the intake decide
+        best = _locate_by_region(region, candidates, best, grad_x, grad_y) or best
+    if best is None:
+        return None
+    sx, sy = width / work.shape[1], height / work.shape[0]
+    corners = best.corners * np.array([sx, sy], dtype=np.float32)
+    return order_corners(corners), float(best.score)
+
+
+def _choose_by_edges(
+    work: np.ndarray, candidates: list[_Candidate], segments: np.ndarray, portraits: Sequence[np.ndarray],
+    scale: float, grad_x: np.ndarray, grad_y: np.ndarray,
+) -> _Candidate | None:
+    """The edge search's choice (portrait-anchored where a portrait was found), or None."""
     frame = np.array([[0, 0], [work.shape[1] - 1, 0], [work.shape[1] - 1, work.shape[0] - 1],
                       [0, work.shape[0] - 1]], dtype=np.float32)
     boxes = [np.asarray(box, dtype=np.float64).reshape(4) * scale for box in portraits]
@@ -216,9 +256,135 @@ def search_quads(
         best = _choose(candidates, (work.shape[1], work.shape[0]))
         if best.score < MIN_QUAD_SCORE:
             return None
-    sx, sy = width / work.shape[1], height / work.shape[0]
-    corners = best.corners * np.array([sx, sy], dtype=np.float32)
-    return order_corners(corners), float(best.score)
+    return best
+
+
+def quad_from_region(mask: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The quad that best covers the largest region of a boolean ``mask`` (H, W), and its IoU
+    with that region inside the frame; None when the region is under
+    :data:`REGION_MIN_AREA_FRACTION` of the frame.
+
+    Candidates are the region's convex hull simplified at a few tolerances (a region cut by the
+    frame is completed beyond it, as in the edge search) and the hull's best four-sided
+    approximation (``cv2.approxPolyN``); the one overlapping the region most is returned.
+
+    >>> mask = np.zeros((60, 80), bool)
+    >>> mask[10:50, 20:70] = True
+    >>> corners, iou = quad_from_region(mask)
+    >>> corners.round().tolist(), round(iou, 2)
+    ([[20.0, 10.0], [69.0, 10.0], [69.0, 49.0], [20.0, 49.0]], 1.0)
+    """
+    height, width = mask.shape
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=4)
+    if count < 2:
+        return None
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    if stats[largest, cv2.CC_STAT_AREA] < REGION_MIN_AREA_FRACTION * height * width:
+        return None
+    blob = (labels == largest).astype(np.uint8)
+    contours, _ = cv2.findContours(blob, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    hull = cv2.convexHull(max(contours, key=cv2.contourArea))
+    perimeter = cv2.arcLength(hull, True)
+    quads = []
+    for tolerance in _REGION_TOLERANCES:
+        polygon = cv2.approxPolyDP(hull, tolerance * perimeter, True).reshape(-1, 2).astype(np.float32)
+        quad = _polygon_to_quad(polygon, width, height)
+        if quad is not None:
+            quads.append(quad)
+    four = cv2.approxPolyN(hull, 4, ensure_convex=True).reshape(-1, 2).astype(np.float32)
+    if len(four) == 4:
+        quads.append(order_corners(four))
+    if not quads:
+        return None
+    area = float(blob.sum())
+    scored = [(_overlap(quad, blob, area), quad) for quad in quads]
+    top = max(iou for iou, _ in scored)
+    # near-ties go to the simplified hull (listed first): inside the frame a four-sided fit
+    # of a cut document overlaps as well, but only the hull's sides extended give its corners
+    return next((quad, iou) for iou, quad in scored if iou >= top - 0.01)
+
+
+def _overlap(quad: np.ndarray, blob: np.ndarray, blob_area: float) -> float:
+    """IoU, inside the frame, of a quad and a 0/1 region."""
+    drawn = np.zeros_like(blob)
+    cv2.fillPoly(drawn, [np.round(quad * 16).astype(np.int32)], 1, shift=4)
+    inter = float(np.count_nonzero(drawn & blob))
+    union = blob_area + float(drawn.sum()) - inter
+    return inter / union if union else 0.0
+
+
+def _locate_by_region(
+    region: np.ndarray, candidates: list[_Candidate], by_edges: _Candidate | None,
+    grad_x: np.ndarray, grad_y: np.ndarray,
+) -> _Candidate | None:
+    """The document quad the locator's map points at (see :func:`search_quads`), in work pixels;
+    None when the map shows no one clear document. The edge search's own choice ``by_edges``
+    stands where it roughly agrees with the map: the map tells which quad, the edges where."""
+    height, width = grad_x.shape
+    probability = cv2.resize(region.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+    fitted = quad_from_region(probability >= 0.5)
+    if fitted is None:
+        return None
+    corners, agreement = fitted
+    area_fraction = quad_area(corners) / float(height * width)
+    if agreement < REGION_MIN_AGREEMENT or area_fraction > REGION_MAX_AREA_FRACTION:
+        return None
+    drawn = np.zeros((height, width), np.uint8)
+    cv2.fillPoly(drawn, [np.round(corners * 16).astype(np.int32)], 1, shift=4)
+    fitted_area = float(drawn.sum())
+    if by_edges is not None and _overlap(by_edges.corners, drawn, fitted_area) >= REGION_CONFIRM_IOU:
+        return by_edges
+    near = [candidate for candidate in candidates if _overlap(candidate.corners, drawn, fitted_area) >= REGION_SNAP_IOU]
+    if near:
+        return max(near, key=lambda candidate: candidate.score)
+    corners = _refine_sides(order_corners(corners), grad_x, grad_y)
+    return _Candidate(corners, _edge_support(corners, grad_x, grad_y), quad_area(corners) / float(height * width))
+
+
+def _refine_sides(corners: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray) -> np.ndarray:
+    """Move each side of a quad fitted to the coarse map onto the straight edge beside it.
+
+    Each side's two ends are shifted across it, independently, by up to
+    :data:`REFINE_REACH` of the quad's mean side; the position whose edge support (one polarity,
+    across the side) is highest wins, a side with no better edge stays. The corners are then
+    where the moved sides cross. A side along the image border (a document cut by the frame)
+    is not moved.
+    """
+    height, width = grad_x.shape
+    reach = REFINE_REACH * float(quad_side_lengths(corners).mean())
+    shifts = np.linspace(-reach, reach, REFINE_STEPS)
+    ends = np.roll(corners, -1, axis=0)
+    along_border = _on_same_border(corners, ends, width, height, BORDER_MARGIN_PX)
+    t = np.linspace(0.08, 0.92, SIDE_SAMPLES)[:, None]
+    sides = []
+    for start, end, on_border in zip(corners, ends, along_border, strict=True):
+        direction = end - start
+        normal = np.array([-direction[1], direction[0]]) / max(float(np.linalg.norm(direction)), 1e-6)
+        best, best_support = (start, end), -1.0
+        if not on_border:
+            for first in shifts:
+                for second in shifts:
+                    a, b = start + first * normal, end + second * normal
+                    valid, positive, negative = _edge_polarity(a + t * (b - a), normal, grad_x, grad_y)
+                    inside = valid.any(axis=0)
+                    if inside.mean() < MIN_SIDE_INSIDE:
+                        continue
+                    support = max(positive.any(axis=0)[inside].mean(), negative.any(axis=0)[inside].mean())
+                    # ties go to the smaller move: the map's own side unless an edge beats it
+                    support -= 1e-3 * (abs(first) + abs(second)) / max(reach, 1e-6)
+                    if support > best_support:
+                        best, best_support = (a, b), support
+        sides.append(best)
+    refined = []
+    for (a1, b1), (a2, b2) in zip(np.roll(np.array(sides), 1, axis=0), sides, strict=True):
+        point = _intersect(a1, b1, a2, b2)
+        if point is None:
+            return corners
+        refined.append(point)
+    refined_quad = np.array(refined, dtype=np.float32)
+    if not cv2.isContourConvex(refined_quad.reshape(-1, 1, 2)):
+        return corners
+    return order_corners(refined_quad)
 
 
 def _segmentations(work: np.ndarray, smooth: np.ndarray) -> list[np.ndarray]:

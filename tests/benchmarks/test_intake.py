@@ -29,6 +29,8 @@ def test_measure_counts_located_found_and_missed() -> None:
     assert entry["located"] == pytest.approx(1 / 3)
     assert entry["found"] == pytest.approx(2 / 3)
     assert entry["missed"] == ["shifted", "blank"]
+    # the edge search alone, on the same captures, is measured beside it
+    assert entry["located_edges_only"] == pytest.approx(1 / 3) and entry["ms_p50_edges_only"] > 0
 
 
 def test_run_intake_scores_the_dlc_layout_and_notes_what_is_missing(

@@ -23,9 +23,14 @@ def _logits(out: torch.Tensor | tuple[torch.Tensor, ...]) -> torch.Tensor:
 @pytest.mark.parametrize("name", list_models())
 def test_forward_gives_class_logits(name: str) -> None:
     model = create_model(name).eval()
+    cfg = default_cfg(name)
     with torch.no_grad():
         out = model(example_input(name, batch=3))
-    assert _logits(out).shape == (3, len(default_cfg(name)["classes"]))
+    if "output_stride" in cfg:  # a dense map (the document locator): one logit per cell
+        h, w = cfg["input"]["size"]
+        assert _logits(out).shape == (3, len(cfg["classes"]), h // cfg["output_stride"], w // cfg["output_stride"])
+    else:
+        assert _logits(out).shape == (3, len(cfg["classes"]))
     assert all(torch.isfinite(t).all() for t in (out if isinstance(out, tuple) else (out,)))
 
 

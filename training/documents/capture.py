@@ -191,6 +191,8 @@ def capture_document(
     rng: np.random.Generator,
     shape: np.ndarray | None = None,
     frame_size: tuple[int, int] | None = None,
+    background: np.ndarray | None = None,
+    quad: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Photograph (or scan) a flat document.
 
@@ -205,6 +207,12 @@ def capture_document(
     frame_size : (int, int), optional
         (height, width) of the picture; default 720x960, portrait 960x720 a third of the time,
         and the document's own aspect for a flat scan.
+    background : numpy.ndarray, optional
+        (height, width, 3) float32 background in [0, 255] of the frame size (needs
+        ``frame_size``); a synthetic one of :data:`BACKGROUNDS` when omitted.
+    quad : numpy.ndarray, optional
+        (4, 2) corners TL, TR, BR, BL where the document lands (may lie outside the frame;
+        needs ``frame_size``); a random hand-held placement when omitted.
 
     Returns
     -------
@@ -238,6 +246,11 @@ def capture_document(
         shape = np.full((dh, dw), 255, np.uint8)
     elif shape.shape != (dh, dw):
         raise DocumentError(f"shape {shape.shape} does not match the document {(dh, dw)}", code=DOC_SYNTH_BAD_ARGUMENT)
+    if (background is not None or quad is not None) and frame_size is None:
+        raise DocumentError("a given background or quad needs frame_size", code=DOC_SYNTH_BAD_ARGUMENT)
+    if background is not None and background.shape != (int(frame_size[0]), int(frame_size[1]), 3):
+        raise DocumentError(f"background {background.shape} does not match the frame {frame_size}",
+                            code=DOC_SYNTH_BAD_ARGUMENT)
     scan = frame_size is None and rng.random() < 0.1
     if frame_size is None:
         if scan:
@@ -245,8 +258,14 @@ def capture_document(
         else:
             frame_size = DEFAULT_FRAME if rng.random() < 0.67 else (DEFAULT_FRAME[1], DEFAULT_FRAME[0])
     fh, fw = int(frame_size[0]), int(frame_size[1])
-    background = synth_background(rng, (fh, fw), "desk" if scan and rng.random() < 0.7 else None)
-    quad = _scan_place(rng, (dh, dw), (fh, fw)) if scan else _place(rng, (dh, dw), (fh, fw))
+    if background is None:
+        background = synth_background(rng, (fh, fw), "desk" if scan and rng.random() < 0.7 else None)
+    else:
+        background = background.astype(np.float32)
+    if quad is None:
+        quad = _scan_place(rng, (dh, dw), (fh, fw)) if scan else _place(rng, (dh, dw), (fh, fw))
+    else:
+        quad = np.asarray(quad, np.float32).reshape(4, 2)
     # Shrink first with area averaging: a perspective warp alone would alias fine print.
     area_scale = math.sqrt(cv2.contourArea(quad) / float(dh * dw))
     src_doc, src_shape = document, shape

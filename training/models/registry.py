@@ -46,4 +46,4 @@ def default_cfg(name: str) -> dict[str, Any]:
 
 def _import_architectures() -> None:
     # Importing the architecture modules runs their @register_model decorators.
-    from training.models import clip_net, doc_forgery, doc_portrait, frame_cnn  # noqa: F401
+    from training.models import clip_net, doc_forgery, doc_locator, doc_portrait, frame_cnn  # noqa: F401
