@@ -296,7 +296,9 @@ def test_dlc2021_quads_match_the_ground_truth() -> None:
     """Found vs annotated document quads on the 60 DLC-2021 phone frames.
 
     Measured when written: mean corner error 0.36 of the diagonal (a miss counts as 1.0),
-    median 0.042; 53 % of frames with IoU >= 0.8 (14 of 60 frames: no quad found).
+    median 0.042; 53 % of frames with IoU >= 0.8 (14 of 60 frames: no quad found). With the
+    document locator (doc_locator 0.1.0): mean 0.081, median 0.023, 78 % located, none missed
+    (the edge search alone, today: 0.108, 0.037, 68 %, one missed).
     """
     folder = DOCS_DATA / "samples" / "dlc2021"
     truth = json.loads((folder / "doc_quads.json").read_text())
@@ -312,8 +314,8 @@ def test_dlc2021_quads_match_the_ground_truth() -> None:
         errors.append(min(1.0, corner_error(found.corners, true)))
         ious.append(polygon_iou(found.corners, true, image.shape[:2]))
     assert len(errors) == 60
-    assert float(np.median(errors)) < 0.08
-    assert float(np.mean(np.array(ious) >= 0.8)) >= 0.45
+    assert float(np.median(errors)) < 0.04
+    assert float(np.mean(np.array(ious) >= 0.8)) >= 0.72
 
 
 @pytest.mark.data
