@@ -160,6 +160,17 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
+    if args.kind == "locator":
+        from training.documents.locator_data import LocatorSynthesizer, write_locator_contact_sheet
+        from training.documents.synth import DocumentSynthesizer
+
+        faces = Path(args.faces)
+        synthesizer = DocumentSynthesizer(Path(args.data or "../shared/data/docs"), faces, Path(args.cache))
+        photos = sorted((faces / "images").glob("*.jpg")) if (faces / "images").is_dir() else []
+        path = write_locator_contact_sheet(Path(args.preview), LocatorSynthesizer(synthesizer, photos),
+                                           n=max(1, args.n), seed=args.seed)
+        print(f"wrote {path}")
+        return EXIT_OK
     if args.kind == "document":
         from training.documents.synth import DocumentSynthesizer, write_document_contact_sheet
 
@@ -326,13 +337,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_models)
 
     p = sub.add_parser("synth", help="synthesize attacks (needs the [train] extra)")
-    _add_kind(p)
+    _add_kind(p, locator=True)
     p.add_argument("--data", default=None, help="folder with LABELS.tsv (default ../shared/data/faces or /docs)")
     p.add_argument("--faces", default="../shared/data/faces", help="documents: the portrait pool")
     p.add_argument("--cache", default="runs/documents/cache", help="documents: rendered-template cache")
     p.add_argument("--preview", required=True, help="contact-sheet PNG to write")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("-n", type=int, default=4, help="real sources to synthesize from")
+    p.add_argument("-n", type=int, default=4, help="real sources to synthesize from (locator: captures)")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("train", help="build data, train, evaluate (needs the [train] extra)")

@@ -124,3 +124,16 @@ def test_capture_takes_the_callers_background_and_quad() -> None:
         capture_document(doc, rng=np.random.default_rng(0), quad=quad)
     with pytest.raises(DocumentError, match="does not match the frame"):
         capture_document(doc, rng=np.random.default_rng(0), frame_size=(100, 100), background=background)
+
+
+def test_cli_contact_sheet_of_locator_captures(pool: dict[str, Path], tmp_path: Path) -> None:
+    out = tmp_path / "locator.png"
+    code = cli_main(["synth", "--kind", "locator", "--data", str(pool["docs"]), "--faces", str(pool["faces"]),
+                     "--cache", str(pool["cache"]), "--preview", str(out), "-n", "8"])
+    assert code == 0
+    import cv2
+
+    sheet = cv2.imread(str(out))
+    assert sheet.shape == (2 * LOCATOR_SIDE, 6 * LOCATOR_SIDE, 3)
+    green = (sheet[..., 1] == 255) & (sheet[..., 0] == 0) & (sheet[..., 2] == 0)
+    assert green.sum() > 8 * 100  # every capture's outline is drawn

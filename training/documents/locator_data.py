@@ -34,7 +34,7 @@ from training.documents.capture import capture_document, synth_background
 from training.documents.forge import photocopy, recapture
 from training.documents.synth import DocumentSynthesizer
 
-__all__ = ["FRAME_SHAPES", "LocatorSynthesizer", "quad_mask"]
+__all__ = ["FRAME_SHAPES", "LocatorSynthesizer", "quad_mask", "write_locator_contact_sheet"]
 
 _STREAM = 7321  # the locator's own random stream (the synthesizer's streams stay untouched)
 # (height, width) of the synthetic frames: phone photos both ways up, 16:9 video frames, square
@@ -225,3 +225,22 @@ def _occlude(rng: np.random.Generator, image: np.ndarray, quad: np.ndarray) -> n
     if occluded:  # the drawn shapes' edges as soft as the camera's
         out = cv2.GaussianBlur(out, (0, 0), 0.6)
     return out
+
+
+def write_locator_contact_sheet(path: Path, synthesizer: LocatorSynthesizer, *, n: int = 24, seed: int = 0) -> Path:
+    """A PNG grid of ``n`` training captures (seeds from ``seed``), each with its mask outlined
+    in green: what the locator learns from, at the size it sees it."""
+    tiles = []
+    for index in range(n):
+        image, mask = synthesizer.sample(seed + index)
+        tile = image.copy()
+        contours, _ = cv2.findContours((mask >= 0.5).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        cv2.drawContours(tile, contours, -1, (0, 255, 0), 1)
+        tiles.append(tile)
+    columns = min(6, n)
+    while len(tiles) % columns:
+        tiles.append(np.zeros_like(tiles[0]))
+    sheet = np.vstack([np.hstack(tiles[row:row + columns]) for row in range(0, len(tiles), columns)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), sheet[..., ::-1])
+    return path
