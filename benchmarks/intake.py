@@ -8,7 +8,10 @@ This measures the intake alone, on two sets of captures whose true corners are k
   with the corner quads of ``doc_quads.json`` (cluttered desks, newsprint, sunlight stripes);
 - ``synthetic``: phone captures made by ``training.documents.synth.DocumentSynthesizer`` from
   the templates and portraits of ``../shared/data`` (fixed seeds: the same captures each run;
-  needs the ``train`` extra).
+  needs the ``train`` extra);
+- ``scans``: genuine documents from the same synthesizer laid on a flatbed scanner and scanned
+  as whole A4 pages (``training.documents.capture.scan_document``: 100-200 dpi, portrait or
+  landscape, white lid, open lid or grey mat), the card often in a corner of the glass.
 
 A document is *located* when the intake's quad overlaps the true one with IoU >= 0.8, *found*
 when the intake returned any quad. Each capture is also located by the classical edge search
@@ -38,6 +41,8 @@ LOCATED_IOU = 0.8
 LOCATED_TOLERANCE = 0.05
 SYNTHETIC_SEED = 900_000  # first seed of the synthetic captures (training draws from 0 up)
 SYNTHETIC_COUNT = {"quick": 40, "full": 120}
+SCAN_SEED = 910_000
+SCAN_COUNT = {"quick": 24, "full": 60}
 
 Capture = tuple[str, np.ndarray, np.ndarray]  # name, RGB image, true corners (4, 2)
 
@@ -130,6 +135,17 @@ def synthetic_captures(count: int, cache_dir: Path) -> Iterator[Capture]:
         yield f"seed {seed} ({sample.species}, {sample.template})", sample.image, sample.quad
 
 
+def scan_captures(count: int, cache_dir: Path) -> Iterator[Capture]:
+    """``count`` flatbed scans (whole A4 pages) of genuine documents and their true corners."""
+    from training.documents.synth import DocumentSynthesizer
+
+    synthesizer = DocumentSynthesizer(SHARED_DATA / "docs", SHARED_DATA / "faces", cache_dir)
+    for seed in range(SCAN_SEED, SCAN_SEED + count):
+        document, _ = synthesizer.render(seed)
+        image, corners = synthesizer.scan(document.image, document.shape, seed)
+        yield f"scan {seed} ({document.template.template} {document.template.side})", image, corners
+
+
 def run_intake(mode: str, cache_dir: Path) -> dict[str, Any]:
     """``{"sets": {name: entry}, "figures": {...}, "skipped": [notes]}`` for the sets available."""
     results: list[IntakeSetResult] = []
@@ -148,6 +164,9 @@ def run_intake(mode: str, cache_dir: Path) -> dict[str, Any]:
             count = SYNTHETIC_COUNT[mode]
             results.append(measure("synthetic", f"{count} captures from DocumentSynthesizer, seeds from "
                                    f"{SYNTHETIC_SEED}", synthetic_captures(count, cache_dir)))
+            scans = SCAN_COUNT[mode]
+            results.append(measure("scans", f"{scans} flatbed scans of whole A4 pages (scan_document), seeds from "
+                                   f"{SCAN_SEED}", scan_captures(scans, cache_dir)))
         else:
             skipped.append(f"synthetic: templates or faces not found under {SHARED_DATA}")
     sets = {result.name: result.to_dict() for result in results}

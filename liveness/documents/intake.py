@@ -27,7 +27,14 @@ from liveness.config import MediaLimits
 from liveness.documents import quality
 from liveness.documents.errors import IMAGE_INVALID, DocumentInputError
 from liveness.documents.locator import document_probability
-from liveness.documents.quad import DocumentQuad, order_corners, quad_area, quad_side_lengths, search_quads
+from liveness.documents.quad import (
+    DocumentQuad,
+    order_corners,
+    plain_surround,
+    quad_area,
+    quad_side_lengths,
+    search_quads,
+)
 from liveness.documents.reasons import (
     DOC_BLANK,
     DOC_BLUR,
@@ -208,7 +215,8 @@ def find_document_quad(image: np.ndarray, *, use_locator: bool = True) -> Docume
     if found is not None:
         corners, score = found
         crop_shaped = TIGHT_CROP_ASPECT[0] <= aspect <= TIGHT_CROP_ASPECT[1]
-        if not (crop_shaped and quad_area(corners) < TIGHT_CROP_MIN_QUAD_AREA * width * height):
+        panel = crop_shaped and quad_area(corners) < TIGHT_CROP_MIN_QUAD_AREA * width * height
+        if not panel or plain_surround(rgb, corners):
             return DocumentQuad(corners=corners, confidence=round(score, 4), fallback=False)
     plausible = FALLBACK_ASPECT[0] <= aspect <= FALLBACK_ASPECT[1]
     corners = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)

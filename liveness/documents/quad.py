@@ -40,7 +40,16 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-__all__ = ["DocumentQuad", "order_corners", "quad_area", "quad_from_region", "quad_side_lengths", "search_quads"]
+__all__ = [
+    "DocumentQuad",
+    "order_corners",
+    "plain_surround",
+    "quad_area",
+    "quad_from_region",
+    "quad_side_lengths",
+    "search_quads",
+    "surround_stats",
+]
 
 # Detection runs on a copy whose long side is this many pixels: enough to place a card edge
 # within ~0.3 % of the diagonal, small enough to keep one call around 50-100 ms on one core.
@@ -114,6 +123,18 @@ REGION_CONFIRM_IOU = 0.7  # the edge search's own choice stands when it overlaps
 # side, tried at REFINE_STEPS positions per end.
 REFINE_REACH = 0.03
 REFINE_STEPS = 13
+# A quad lies on something plain when what surrounds it is one even tone with hardly an edge:
+# a card laid on a flatbed scanner and scanned as an A4 page (1.41:1, a page's own shape) lies
+# on the white lid or the dark bed, where a panel of a tightly cropped document is surrounded by
+# print and inks (edge shares 0.09-0.15 on the shared PassportEye and SIDTD crops). Measured on
+# the frame shrunk to PLAIN_WORK_SIDE px, beyond a margin of PLAIN_MARGIN of its diagonal around
+# the quad (the card's own edge and shadow): under PLAIN_SURROUND_MAX_EDGES of the pixels are
+# Canny edges, and the 5th to 95th percentile of their grey levels spans under
+# PLAIN_SURROUND_MAX_SPREAD (a scanner lights its bed evenly; a design's bands and fields differ).
+PLAIN_SURROUND_MAX_EDGES = 0.01
+PLAIN_SURROUND_MAX_SPREAD = 40.0
+PLAIN_WORK_SIDE = 512
+PLAIN_MARGIN = 0.02
 _REGION_TOLERANCES = (0.005, 0.01, 0.02, 0.04)  # approxPolyDP tolerances, share of the hull's perimeter
 
 
@@ -189,8 +210,9 @@ def search_quads(
         The locator's probability map that a pixel lies on the document (any resolution,
         stretched over the image). When its region is one clear quad, that quad wins: the edge
         search's own choice where it overlaps it, else the edge-supported candidate that overlaps
-        it closely, else the quad itself with its sides moved onto the nearest edges. Unused
-        on a frame in a page's shape (a tight crop or scan, see :data:`PAGE_SHAPED_FRAME`).
+        it closely, else the quad itself with its sides moved onto the nearest edges. On a
+        frame in a page's shape (mostly tight crops, see :data:`PAGE_SHAPED_FRAME`) only when
+        that quad lies on something plain (:func:`plain_surround`: a card on a scanned page).
 
     Returns
     -------
@@ -215,11 +237,13 @@ def search_quads(
     segments = _hough_segments(smooth)
     candidates += _candidates_from_lines(segments, grad_x, grad_y)
     best = _choose_by_edges(work, candidates, segments, portraits, scale, grad_x, grad_y)
-    aspect = work.shape[1] / work.shape[0]
-    if region is not None and not PAGE_SHAPED_FRAME[0] <= aspect <= PAGE_SHAPED_FRAME[1]:
-        # a frame in a page's own shape is a tight crop or scan, which the locator never saw in
-        # training (its documents lie on something): the edge search and the intake decide
-        best = _locate_by_region(region, candidates, best, grad_x, grad_y) or best
+    if region is not None:
+        # a frame in a page's own shape is mostly a tight crop, which the locator never saw in
+        # training (its documents lie on something), and where its map may mark a panel: there
+        # the map counts only for a document lying on something plain (a scanned A4 page)
+        aspect = work.shape[1] / work.shape[0]
+        page_shaped = PAGE_SHAPED_FRAME[0] <= aspect <= PAGE_SHAPED_FRAME[1]
+        best = _locate_by_region(region, candidates, best, grad_x, grad_y, work if page_shaped else None) or best
     if best is None:
         return None
     sx, sy = width / work.shape[1], height / work.shape[0]
@@ -315,10 +339,11 @@ def _overlap(quad: np.ndarray, blob: np.ndarray, blob_area: float) -> float:
 
 def _locate_by_region(
     region: np.ndarray, candidates: list[_Candidate], by_edges: _Candidate | None,
-    grad_x: np.ndarray, grad_y: np.ndarray,
+    grad_x: np.ndarray, grad_y: np.ndarray, plain_in: np.ndarray | None = None,
 ) -> _Candidate | None:
     """The document quad the locator's map points at (see :func:`search_quads`), in work pixels;
-    None when the map shows no one clear document. The edge search's own choice ``by_edges``
+    None when the map shows no one clear document, or (with ``plain_in``, the work image) when
+    the map's quad does not lie on something plain. The edge search's own choice ``by_edges``
     stands where it roughly agrees with the map: the map tells which quad, the edges where."""
     height, width = grad_x.shape
     probability = cv2.resize(region.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
@@ -328,6 +353,8 @@ def _locate_by_region(
     corners, agreement = fitted
     area_fraction = quad_area(corners) / float(height * width)
     if agreement < REGION_MIN_AGREEMENT or area_fraction > REGION_MAX_AREA_FRACTION:
+        return None
+    if plain_in is not None and not plain_surround(plain_in, corners):
         return None
     drawn = np.zeros((height, width), np.uint8)
     cv2.fillPoly(drawn, [np.round(corners * 16).astype(np.int32)], 1, shift=4)
@@ -339,6 +366,46 @@ def _locate_by_region(
         return max(near, key=lambda candidate: candidate.score)
     corners = _refine_sides(order_corners(corners), grad_x, grad_y)
     return _Candidate(corners, _edge_support(corners, grad_x, grad_y), quad_area(corners) / float(height * width))
+
+
+def surround_stats(image: np.ndarray, corners: np.ndarray) -> tuple[float, float]:
+    """What surrounds the quad ``corners`` of an RGB ``uint8`` image (see
+    :data:`PLAIN_SURROUND_MAX_EDGES`): the share of its pixels that are edges and the spread of
+    its grey levels (95th minus 5th percentile); ``(1.0, 255.0)`` when nothing lies out there.
+
+    Examples
+    --------
+    >>> bed = np.full((300, 424, 3), 240, np.uint8)
+    >>> bed[20:74, 20:106] = (90, 120, 160)  # a card in the corner of a scanned page
+    >>> card = np.array([[20, 20], [105, 20], [105, 73], [20, 73]], np.float32)
+    >>> surround_stats(bed, card)
+    (0.0, 0.0)
+    >>> print_around = bed.copy()
+    >>> print_around[100::6] = 0  # lines of print
+    >>> surround_stats(print_around, card)[0] > 0.1
+    True
+    """
+    height, width = image.shape[:2]
+    scale = min(1.0, PLAIN_WORK_SIDE / max(height, width))
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    grey = cv2.cvtColor(cv2.resize(image, size, interpolation=cv2.INTER_AREA), cv2.COLOR_RGB2GRAY)
+    edges = cv2.Canny(cv2.GaussianBlur(grey, (3, 3), 0), 50, 150) > 0
+    inside = np.zeros(grey.shape, np.uint8)
+    cv2.fillPoly(inside, [np.round(np.asarray(corners, np.float64) * scale).astype(np.int32)], 1)
+    reach = max(1, round(PLAIN_MARGIN * float(np.hypot(*grey.shape))))
+    inside = cv2.dilate(inside, cv2.getStructuringElement(cv2.MORPH_RECT, (2 * reach + 1, 2 * reach + 1)))
+    around = inside == 0
+    if not around.any():
+        return 1.0, 255.0
+    low, high = np.percentile(grey[around], [5, 95])
+    return float(edges[around].mean()), float(high - low)
+
+
+def plain_surround(image: np.ndarray, corners: np.ndarray) -> bool:
+    """Whether the quad lies on something plain (a scanner's lid or bed, a blank sheet), not
+    amid a document's print: see :data:`PLAIN_SURROUND_MAX_EDGES`."""
+    edge_share, spread = surround_stats(image, corners)
+    return edge_share < PLAIN_SURROUND_MAX_EDGES and spread < PLAIN_SURROUND_MAX_SPREAD
 
 
 def _refine_sides(corners: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray) -> np.ndarray:

@@ -269,6 +269,40 @@ def test_tight_crop_falls_back_to_the_whole_image() -> None:
         assert prepared.quality["area_fraction"] >= 0.9
 
 
+def scanned_page(corner: bool, *, lid: int = 242, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """The fixture card laid on a flatbed scanner, scanned as a landscape A4 page at 150 dpi
+    (1754x1240, a page's own shape), in a corner of the glass or mid-page; and its corners."""
+    rng = np.random.default_rng(seed)
+    page = np.clip(np.full((1240, 1754, 3), lid, np.float32) + rng.normal(0, 1.5, (1240, 1754, 3)), 0, 255)
+    card = cv2.resize(make_card(), (506, 319), interpolation=cv2.INTER_AREA)  # ID-1 at 150 dpi
+    x, y = (30, 24) if corner else (640, 470)
+    page[y : y + 319, x : x + 506] = card
+    corners = np.array([[x, y], [x + 505, y], [x + 505, y + 318], [x, y + 318]], np.float32)
+    return page.astype(np.uint8), corners
+
+
+@pytest.mark.parametrize("use_locator", [True, False])
+@pytest.mark.parametrize(("corner", "lid"), [(True, 242), (False, 242), (True, 25)])
+def test_a_card_scanned_on_a_whole_page_is_found(corner: bool, lid: int, use_locator: bool) -> None:
+    # the page has a document's own shape, where a small quad is usually a panel of a tight crop
+    # (test_tight_crop_falls_back_to_the_whole_image); on a plain scanner lid or bed it is the card
+    page, corners = scanned_page(corner, lid=lid)
+    found = find_document_quad(page, use_locator=use_locator)
+    assert not found.fallback
+    assert polygon_iou(found.corners, corners, page.shape[:2]) > 0.95
+    assert quad.plain_surround(page, corners)
+    prepared = prepare_document(page)
+    assert prepared.reasons == [] and prepared.rectified is not None
+
+
+def test_a_panel_of_a_tightly_cropped_card_is_not_plain_around() -> None:
+    card = cv2.resize(make_card(), (642, 405), interpolation=cv2.INTER_AREA)
+    photo_panel = np.array([[22, 67], [187, 67], [187, 285], [22, 285]], np.float32)
+    _, spread = quad.surround_stats(card, photo_panel)
+    assert not quad.plain_surround(card, photo_panel)
+    assert spread > quad.PLAIN_SURROUND_MAX_SPREAD  # the header band, the body, the text fields
+
+
 def test_selfie_is_not_a_document() -> None:
     selfie = portrait()
     prepared = prepare_document(png_bytes(selfie))

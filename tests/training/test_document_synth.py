@@ -27,6 +27,7 @@ from training.documents import (
     load_template_side,
     make_mrz,
     render_document,
+    scan_document,
     write_document_contact_sheet,
 )
 from training.documents.captured_edits import CAPTURED_EDIT_SPECIES
@@ -162,6 +163,34 @@ def test_capture_keeps_the_document_covering_a_share_of_the_frame() -> None:
         image, quad = capture_document(doc, rng=np.random.default_rng(seed))
         shares.append(cv2.contourArea(quad) / (image.shape[0] * image.shape[1]))
     assert min(shares) > 0.15 and max(shares) < 1.0 and max(shares) - min(shares) > 0.3
+
+
+def test_scan_lays_the_document_on_a_whole_a4_page(synth: DocumentSynthesizer) -> None:
+    ratios, shares = [], []
+    for seed in range(40, 48):
+        doc, _ = synth.render(seed)
+        image, quad = synth.scan(doc.image, doc.shape, seed)
+        again, same_quad = synth.scan(doc.image, doc.shape, seed)
+        assert np.array_equal(image, again) and np.array_equal(quad, same_quad)  # deterministic per seed
+        h, w = image.shape[:2]
+        ratios.append(max(h, w) / min(h, w))
+        shares.append(cv2.contourArea(quad) / (h * w))
+        assert (quad >= 0).all() and (quad[:, 0] <= w).all() and (quad[:, 1] <= h).all()
+        size = (160, 101)
+        flat = cv2.resize(doc.image, size, interpolation=cv2.INTER_AREA)
+        right = _corr(_rectify(image, quad, size), flat)
+        turned = _corr(_rectify(image, np.roll(quad, 2, axis=0), size), flat)
+        assert right > 0.6 and right > turned + 0.2, (seed, right, turned)
+    np.testing.assert_allclose(ratios, 297 / 210, atol=0.01)
+    # an ID-1 card covers 7.4 % of an A4 page, a TD3 data page 17.6 %
+    assert min(shares) > 0.06 and max(shares) < 0.19
+
+
+def test_scan_rejects_bad_documents() -> None:
+    with pytest.raises(DocumentError):
+        scan_document(np.zeros((10, 10), np.uint8), rng=np.random.default_rng(0))
+    with pytest.raises(DocumentError):
+        scan_document(np.zeros((10, 16, 3), np.uint8), rng=np.random.default_rng(0), shape=np.zeros((4, 4), np.uint8))
 
 
 def test_values_carry_a_valid_mrz() -> None:

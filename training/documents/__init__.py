@@ -5,7 +5,7 @@ resvg once (cached), fills them with fictitious identities and real faces, forge
 simulates a phone capture. Entry point: :class:`DocumentSynthesizer`.
 """
 
-from training.documents.capture import BACKGROUNDS, capture_document, synth_background
+from training.documents.capture import BACKGROUNDS, capture_document, scan_document, synth_background
 from training.documents.fonts import FontBook, FontSpec
 from training.documents.forge import Forgery, copy_move, genuine, photocopy, portrait_swap, recapture, text_edit
 from training.documents.portraits import PortraitBank, build_portrait_cache, passport_crop
@@ -57,6 +57,7 @@ __all__ = [
     "portrait_swap",
     "recapture",
     "render_document",
+    "scan_document",
     "synth_background",
     "text_edit",
     "write_document_contact_sheet",

@@ -23,10 +23,16 @@ from liveness.errors import DocumentError
 from training.documents.fonts import FontSpec, load_font, matplotlib_font_dir
 from training.documents.templates import DOC_SYNTH_BAD_ARGUMENT
 
-__all__ = ["BACKGROUNDS", "capture_document", "synth_background"]
+__all__ = ["BACKGROUNDS", "SCAN_BEDS", "capture_document", "scan_document", "synth_background"]
 
 BACKGROUNDS = ("wood", "cloth", "newspaper", "desk", "gradient", "clutter")
 DEFAULT_FRAME = (720, 960)  # (height, width), landscape; portrait frames swap it
+# A flatbed scan (scan_document): an A4 page (mm) at SCAN_DPI, on the closed white lid, the
+# open lid's dark view of the room, or a grey mat; cards and data pages at their ISO sizes.
+A4_MM = (210.0, 297.0)
+SCAN_DPI = (100.0, 200.0)
+SCAN_BEDS = ("lid", "open", "mat")
+ID1_MM, TD3_MM = (85.6, 53.98), (125.0, 88.0)
 _LETTERS = "abcdefghijklmnopqrstuvwxyzaeiouaeioun"
 
 
@@ -323,6 +329,96 @@ def capture_document(
     noise = rng.standard_normal((fh, fw, 3), dtype=np.float32) * np.float32(rng.uniform(1.0, 6.0))
     image = np.clip(image.astype(np.float32) + noise, 0, 255).astype(np.uint8)
     ok, buf = cv2.imencode(".jpg", image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(45, 96))])
+    if ok:
+        image = cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1]
+    return np.ascontiguousarray(image), quad
+
+
+def _scan_bed(rng: np.random.Generator, kind: str, h: int, w: int) -> np.ndarray:
+    """The page around the document: even white, a dim room seen through the open lid, or grey."""
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    g = rng.uniform(-1.0, 1.0, 2)
+    if kind == "lid":
+        level, ramp = rng.uniform(228, 250), rng.uniform(0, 4)
+    elif kind == "open":
+        level, ramp = rng.uniform(12, 45), rng.uniform(0, 14)
+    else:
+        level, ramp = rng.uniform(150, 205), rng.uniform(0, 6)
+    bed = level + ramp * (g[0] * (xs / w - 0.5) + g[1] * (ys / h - 0.5))
+    tint = rng.uniform(-3, 3, 3).astype(np.float32)
+    return np.repeat(bed[..., None], 3, axis=2) + tint
+
+
+def scan_document(
+    document: np.ndarray, *, rng: np.random.Generator, shape: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A flat document laid on a flatbed scanner and scanned as a whole A4 page.
+
+    The page is portrait or landscape, 100-200 dpi; the document (an ID-1 card, or a TD3 data
+    page when it is under 1.5:1) is laid in a corner of the glass half of the time, else
+    anywhere, turned up to 4 degrees, on one of :data:`SCAN_BEDS`; the card's edge casts a thin
+    shadow under the lid; the scanner blurs a little, adds little noise and saves a JPEG.
+    Returns (image, quad) like :func:`capture_document`.
+
+    Examples
+    --------
+    >>> doc = np.full((270, 428, 3), 120, np.uint8)
+    >>> image, quad = scan_document(doc, rng=np.random.default_rng(0))
+    >>> quad.shape, bool((quad >= 0).all() and (quad[:, 0] <= image.shape[1]).all())
+    ((4, 2), True)
+    """
+    if (
+        not isinstance(document, np.ndarray)
+        or document.ndim != 3
+        or document.shape[2] != 3
+        or document.dtype != np.uint8
+    ):
+        raise DocumentError("document must be an RGB uint8 (H, W, 3) array", code=DOC_SYNTH_BAD_ARGUMENT)
+    dh, dw = document.shape[:2]
+    if shape is None:
+        shape = np.full((dh, dw), 255, np.uint8)
+    elif shape.shape != (dh, dw):
+        raise DocumentError(f"shape {shape.shape} does not match the document {(dh, dw)}", code=DOC_SYNTH_BAD_ARGUMENT)
+    px_per_mm = rng.uniform(*SCAN_DPI) / 25.4
+    short, long = round(A4_MM[0] * px_per_mm), round(A4_MM[1] * px_per_mm)
+    fh, fw = (short, long) if rng.random() < 0.5 else (long, short)
+    size_mm = TD3_MM if max(dw, dh) / min(dw, dh) < 1.5 else ID1_MM
+    scale = size_mm[0] * px_per_mm / max(dw, dh)
+    a = math.radians(rng.uniform(-4, 4))
+    rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
+    rect = np.array([[-dw / 2, -dh / 2], [dw / 2, -dh / 2], [dw / 2, dh / 2], [-dw / 2, dh / 2]]) * scale
+    if rng.random() < 0.2:  # laid upright on a landscape page, or across a portrait one
+        rect = rect @ np.array([[0.0, -1.0], [1.0, 0.0]])  # rows stay the document's own corners
+    corners = rect @ rot.T
+    low, high = -corners.min(0), np.array([fw, fh]) - corners.max(0)
+    if rng.random() < 0.5:  # against a corner of the glass, a few mm off its edges
+        gap = rng.uniform(2, 10, 2) * px_per_mm
+        corner = rng.integers(0, 2, 2)
+        offset = np.where(corner == 0, low + gap, high - gap)
+    else:
+        offset = low + rng.uniform(0.05, 0.95, 2) * np.maximum(high - low, 0)
+    quad = (corners + offset).astype(np.float32)
+    src = np.float32([[0, 0], [dw, 0], [dw, dh], [0, dh]])
+    small_doc, small_shape = document, shape
+    if scale < 0.7:  # shrink with area averaging first: the warp alone would alias fine print
+        size = (max(int(dw * scale * 1.25), 8), max(int(dh * scale * 1.25), 8))
+        small_doc = cv2.resize(document, size, interpolation=cv2.INTER_AREA)
+        small_shape = cv2.resize(shape, size, interpolation=cv2.INTER_AREA)
+        src = np.float32([[0, 0], [size[0], 0], [size[0], size[1]], [0, size[1]]])
+    matrix = cv2.getPerspectiveTransform(src, quad)
+    warped = cv2.warpPerspective(small_doc, matrix, (fw, fh), flags=cv2.INTER_LINEAR).astype(np.float32)
+    alpha = cv2.warpPerspective(small_shape, matrix, (fw, fh), flags=cv2.INTER_LINEAR).astype(np.float32) / 255.0
+    kind = SCAN_BEDS[int(rng.integers(len(SCAN_BEDS)))]
+    bed = _scan_bed(rng, kind, fh, fw)
+    if kind != "open":  # under the lid, the card's edge shades a line of the lid beside it
+        shift = np.float32([[1, 0, rng.uniform(-2, 2)], [0, 1, rng.uniform(-2, 2)]])
+        rim = cv2.GaussianBlur(cv2.warpAffine(alpha, shift, (fw, fh)), (0, 0), rng.uniform(0.8, 2.0))
+        bed = bed * (1.0 - rng.uniform(0.1, 0.4) * rim[..., None])
+    image = bed * (1.0 - alpha[..., None]) + warped * alpha[..., None]
+    image = cv2.GaussianBlur(np.clip(image, 0, 255), (0, 0), rng.uniform(0.3, 0.8))
+    image = image + rng.standard_normal(image.shape, dtype=np.float32) * np.float32(rng.uniform(0.5, 2.5))
+    image = np.clip(image, 0, 255).astype(np.uint8)
+    ok, buf = cv2.imencode(".jpg", image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(70, 96))])
     if ok:
         image = cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1]
     return np.ascontiguousarray(image), quad

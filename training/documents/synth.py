@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from liveness.errors import DocumentError
-from training.documents.capture import capture_document
+from training.documents.capture import capture_document, scan_document
 from training.documents.captured_edits import CAPTURED_EDIT_SPECIES, edit_photo
 from training.documents.fonts import FontBook
 from training.documents.forge import Forgery, copy_move, genuine, photocopy, portrait_swap, recapture, text_edit
@@ -41,7 +41,7 @@ __all__ = ["DOC_SPECIES", "DocSample", "DocumentSynthesizer", "write_document_co
 
 DOC_SPECIES = ("none", "portrait_swap", "text_edit", "copy_move", "recapture", "photocopy")
 # Independent random streams per step (numpy SeedSequence keys), fixed forever for determinism.
-_STREAM_PICK, _STREAM_PORTRAIT, _STREAM_RENDER, _STREAM_FORGE, _STREAM_CAPTURE = 1, 2, 3, 4, 5
+_STREAM_PICK, _STREAM_PORTRAIT, _STREAM_RENDER, _STREAM_FORGE, _STREAM_CAPTURE, _STREAM_SCAN = 1, 2, 3, 4, 5, 6
 
 
 @dataclass
@@ -167,6 +167,10 @@ class DocumentSynthesizer:
     def capture(self, document: np.ndarray, shape: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
         """The phone capture of a flat document for ``seed``: (image, quad) as in :meth:`sample`."""
         return capture_document(document, rng=np.random.default_rng([seed, _STREAM_CAPTURE]), shape=shape)
+
+    def scan(self, document: np.ndarray, shape: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """The flatbed scan (a whole A4 page) of a flat document for ``seed``: (image, quad)."""
+        return scan_document(document, rng=np.random.default_rng([seed, _STREAM_SCAN]), shape=shape)
 
     def _forge(self, doc: RenderedDocument, species: str, subject: str, seed: int) -> Forgery:
         rng = np.random.default_rng([seed, _STREAM_FORGE])
