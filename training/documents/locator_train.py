@@ -259,8 +259,9 @@ def locator_model_card(result: dict[str, Any], entry: dict[str, Any]) -> str:
         "then falls back to the edge search.",
         "- The map is coarse (1/48 of the frame per cell): where no edge-supported quad agrees with it, the "
         "quad comes from the map with its sides moved onto the nearest edges, and can be a few pixels off.",
-        "- Never trained on a document filling the frame: the intake does not use it on a frame in a page's "
-        "own shape (a tight crop or scan), where the edge search and the whole-image fallback decide.",
+        "- Never trained on a document filling the frame: on a frame in a page's own shape (mostly tight "
+        "crops) the intake uses its map only when the map's quad lies on something plain (a card scanned on "
+        "a whole A4 page); elsewhere there the edge search and the whole-image fallback decide.",
         "- It can miss the strip of a card along the frame's edge (on the tests' drawn card cut by the frame: "
         "IoU 0.62 with the truth, where the edge search alone gets 0.98 and reports DOC_CROPPED).",
         "",
