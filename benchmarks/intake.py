@@ -11,7 +11,8 @@ This measures the intake alone, on two sets of captures whose true corners are k
   needs the ``train`` extra);
 - ``scans``: genuine documents from the same synthesizer laid on a flatbed scanner and scanned
   as whole A4 pages (``training.documents.capture.scan_document``: 100-200 dpi, portrait or
-  landscape, white lid, open lid or grey mat), the card often in a corner of the glass.
+  landscape, white lid, open lid or grey mat), the card often in a corner of the glass, every
+  other card with its other side beside it (the intake is asked for the side scanned: front or back).
 
 A document is *located* when the intake's quad overlaps the true one with IoU >= 0.8, *found*
 when the intake returned any quad. Each capture is also located by the classical edge search
@@ -34,6 +35,7 @@ import cv2
 import numpy as np
 
 from benchmarks.common import REPO_ROOT, Figure
+from liveness.documents.quad import quad_iou
 
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 DLC_QUADS = SHARED_DATA / "docs" / "samples" / "dlc2021" / "doc_quads.json"
@@ -44,7 +46,7 @@ SYNTHETIC_COUNT = {"quick": 40, "full": 120}
 SCAN_SEED = 910_000
 SCAN_COUNT = {"quick": 24, "full": 60}
 
-Capture = tuple[str, np.ndarray, np.ndarray]  # name, RGB image, true corners (4, 2)
+Capture = tuple[str, np.ndarray, np.ndarray, str | None]  # name, RGB image, true corners (4, 2), side
 
 
 @dataclass
@@ -75,31 +77,15 @@ class IntakeSetResult:
         }
 
 
-def quad_iou(first: np.ndarray, second: np.ndarray, shape: tuple[int, int]) -> float:
-    """Intersection over union of two quads, rasterized on an image of ``shape`` (h, w).
-
-    >>> square = np.array([[0, 0], [9, 0], [9, 9], [0, 9]], np.float32)
-    >>> quad_iou(square, square, (20, 20)), quad_iou(square, square + 10, (20, 20))
-    (1.0, 0.0)
-    """
-    masks = []
-    for corners in (first, second):
-        mask = np.zeros(shape, np.uint8)
-        cv2.fillPoly(mask, [np.round(corners).astype(np.int32)], 1)
-        masks.append(mask.astype(bool))
-    union = int((masks[0] | masks[1]).sum())
-    return float((masks[0] & masks[1]).sum()) / union if union else 0.0
-
-
 def measure(name: str, origin: str, captures: Iterator[Capture]) -> IntakeSetResult:
     """Run :func:`liveness.documents.intake.find_document_quad` on each capture."""
     from liveness.documents.intake import find_document_quad
 
     result = IntakeSetResult(name, origin)
-    for capture_name, image, corners in captures:
+    for capture_name, image, corners, side in captures:  # side: the upload slot an attempt would use
         for use_locator in (True, False):
             started = time.perf_counter()
-            quad = find_document_quad(image, use_locator=use_locator)
+            quad = find_document_quad(image, use_locator=use_locator, side=side)
             ms = (time.perf_counter() - started) * 1000.0
             iou = 0.0 if quad.fallback else quad_iou(quad.corners, corners, image.shape[:2])
             if use_locator:
@@ -122,7 +108,7 @@ def dlc_captures(quads_path: Path) -> Iterator[Capture]:
         if image is None:
             continue
         corners = np.asarray(quads[name]["doc_quad_xy_resized"], dtype=np.float32)
-        yield name, cv2.cvtColor(image, cv2.COLOR_BGR2RGB), corners
+        yield name, cv2.cvtColor(image, cv2.COLOR_BGR2RGB), corners, None
 
 
 def synthetic_captures(count: int, cache_dir: Path) -> Iterator[Capture]:
@@ -132,18 +118,22 @@ def synthetic_captures(count: int, cache_dir: Path) -> Iterator[Capture]:
     synthesizer = DocumentSynthesizer(SHARED_DATA / "docs", SHARED_DATA / "faces", cache_dir)
     for seed in range(SYNTHETIC_SEED, SYNTHETIC_SEED + count):
         sample = synthesizer.sample(seed)
-        yield f"seed {seed} ({sample.species}, {sample.template})", sample.image, sample.quad
+        yield f"seed {seed} ({sample.species}, {sample.template} {sample.side})", sample.image, sample.quad, sample.side
 
 
 def scan_captures(count: int, cache_dir: Path) -> Iterator[Capture]:
-    """``count`` flatbed scans (whole A4 pages) of genuine documents and their true corners."""
+    """``count`` flatbed scans (whole A4 pages) of genuine documents and their true corners; every
+    other one a card's front or back with its other side laid beside it (named ``... +beside``)."""
     from training.documents.synth import DocumentSynthesizer
 
     synthesizer = DocumentSynthesizer(SHARED_DATA / "docs", SHARED_DATA / "faces", cache_dir)
     for seed in range(SCAN_SEED, SCAN_SEED + count):
         document, _ = synthesizer.render(seed)
-        image, corners = synthesizer.scan(document.image, document.shape, seed)
-        yield f"scan {seed} ({document.template.template} {document.template.side})", image, corners
+        other = synthesizer.other_side(document.template) if seed % 2 else None
+        beside = None if other is None else synthesizer.render(seed, other)[0]
+        image, corners = synthesizer.scan(document.image, document.shape, seed, beside=beside)
+        name = f"scan {seed} ({document.template.template} {document.template.side}{' +beside' if beside else ''})"
+        yield name, image, corners, document.template.side
 
 
 def run_intake(mode: str, cache_dir: Path) -> dict[str, Any]:
@@ -158,7 +148,7 @@ def run_intake(mode: str, cache_dir: Path) -> dict[str, Any]:
     try:
         import training.documents.synth  # noqa: F401  (the train extra)
     except ModuleNotFoundError as exc:
-        skipped.append(f"synthetic: needs the train extra ({exc.name} is not installed)")
+        skipped.append(f"synthetic, scans: need the train extra ({exc.name} is not installed)")
     else:
         if (SHARED_DATA / "docs" / "templates").is_dir() and (SHARED_DATA / "faces").is_dir():
             count = SYNTHETIC_COUNT[mode]
@@ -168,7 +158,7 @@ def run_intake(mode: str, cache_dir: Path) -> dict[str, Any]:
             results.append(measure("scans", f"{scans} flatbed scans of whole A4 pages (scan_document), seeds from "
                                    f"{SCAN_SEED}", scan_captures(scans, cache_dir)))
         else:
-            skipped.append(f"synthetic: templates or faces not found under {SHARED_DATA}")
+            skipped.append(f"synthetic, scans: templates or faces not found under {SHARED_DATA}")
     sets = {result.name: result.to_dict() for result in results}
     figures = {
         f"accuracy.intake.{name}.located": Figure(entry["located"], higher_is_better=True,

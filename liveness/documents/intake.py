@@ -25,6 +25,7 @@ import numpy as np
 
 from liveness.config import MediaLimits
 from liveness.documents import quality
+from liveness.documents.bed import BedDocument, documents_on_bed
 from liveness.documents.errors import IMAGE_INVALID, DocumentInputError
 from liveness.documents.locator import document_probability
 from liveness.documents.quad import (
@@ -32,6 +33,7 @@ from liveness.documents.quad import (
     order_corners,
     plain_surround,
     quad_area,
+    quad_iou,
     quad_side_lengths,
     search_quads,
 )
@@ -77,6 +79,15 @@ FALLBACK_CONFIDENCE = 0.5
 # document (portrait, MRZ block, a form field), so the whole image is taken instead.
 TIGHT_CROP_ASPECT = (1.38, 1.72)
 TIGHT_CROP_MIN_QUAD_AREA = 0.3
+# A document on a plain bed (liveness.documents.bed) takes the quad search's quad when the two
+# nearly agree (the edges are sharper than the bed's outline, and follow a perspective), else the
+# bed's outline of it (a rotated rectangle: scans have no perspective) with this confidence.
+BED_AGREEMENT_IOU = 0.9
+BED_CONFIDENCE = 0.6
+# Of several documents on a bed, a front's portrait: a face box at least this share of the
+# document's short side (ID-1 and TD3 portraits' faces are about 0.25-0.35 of it; a ghost image
+# or a logo taken for a face, about 0.1).
+BED_PORTRAIT_MIN_SIDE = 0.18
 # A fallback (whole-image) "document" in which a face box covers this share of the image is a
 # selfie: on a card or data page the portrait's face box is under ~6 % of the document.
 SELFIE_MIN_FACE_FRACTION = 0.08
@@ -177,11 +188,15 @@ def decode_document_image(
     return image
 
 
-def find_document_quad(image: np.ndarray, *, use_locator: bool = True) -> DocumentQuad:
-    """Find the document's corners in an RGB ``uint8`` image: the locator network's map
+def find_document_quad(image: np.ndarray, *, use_locator: bool = True, side: str | None = None) -> DocumentQuad:
+    """Find the document's corners in an RGB ``uint8`` image: on a plain bed (a scanned page,
+    :mod:`liveness.documents.bed`) the document found there, else the locator network's map
     (:mod:`liveness.documents.locator`) where it shows one clear document, snapped to the image's
     edges, else the classical edge search (:mod:`liveness.documents.quad`); ``use_locator=False``
-    runs the edge search alone (the intake benchmark's reference).
+    runs the edge search alone (the intake benchmark's reference; the bed still counts).
+
+    Of several documents on a bed, ``side="back"`` takes the largest without a portrait, any
+    other side the largest with one (a front scanned beside its back); ``beside`` counts the rest.
 
     Returns
     -------
@@ -210,8 +225,19 @@ def find_document_quad(image: np.ndarray, *, use_locator: bool = True) -> Docume
     rgb = _as_rgb(image)
     height, width = rgb.shape[:2]
     aspect = width / height
+    portraits = portrait_boxes(rgb)
+    on_bed = documents_on_bed(rgb)
+    if on_bed:
+        chosen = _choose_on_bed(rgb, on_bed, side)
+        # the bed tells which document (no portrait anchoring needed); the edges place it
+        found = search_quads(rgb, region=chosen.mask.astype(np.float32), region_on_bed=True)
+        if found is not None and quad_iou(found[0], chosen.corners, (height, width)) >= BED_AGREEMENT_IOU:
+            corners, confidence = found[0], round(found[1], 4)
+        else:  # the edges frame something else: the bed's outline is the document's
+            corners, confidence = chosen.corners, BED_CONFIDENCE
+        return DocumentQuad(corners=corners, confidence=confidence, fallback=False, beside=len(on_bed) - 1)
     region = document_probability(rgb) if use_locator else None
-    found = search_quads(rgb, portraits=portrait_boxes(rgb), region=region)
+    found = search_quads(rgb, portraits=portraits, region=region)
     if found is not None:
         corners, score = found
         crop_shaped = TIGHT_CROP_ASPECT[0] <= aspect <= TIGHT_CROP_ASPECT[1]
@@ -221,6 +247,32 @@ def find_document_quad(image: np.ndarray, *, use_locator: bool = True) -> Docume
     plausible = FALLBACK_ASPECT[0] <= aspect <= FALLBACK_ASPECT[1]
     corners = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
     return DocumentQuad(corners=corners, confidence=FALLBACK_CONFIDENCE if plausible else 0.0, fallback=True)
+
+
+def _choose_on_bed(image: np.ndarray, documents: list[BedDocument], side: str | None) -> BedDocument:
+    """The document of ``side`` among several on a bed (largest first): a front has a portrait,
+    a back has none. Faces are looked for in each document's own box (on a whole scanned page a
+    card's portrait is too small for the detector's input), and only a face of a portrait's
+    size counts (:data:`BED_PORTRAIT_MIN_SIDE`; a ghost image or a logo is smaller)."""
+    if len(documents) == 1:
+        return documents[0]
+    height, width = image.shape[:2]
+
+    def portrait_size(document: BedDocument) -> float:
+        x0, y0 = np.floor(document.corners.min(axis=0)).astype(int)
+        x1, y1 = np.ceil(document.corners.max(axis=0)).astype(int)
+        crop = np.ascontiguousarray(image[max(0, y0) : min(height, y1), max(0, x0) : min(width, x1)])
+        if crop.size == 0:
+            return 0.0
+        faces = find_faces(crop, "full", min_score=PORTRAIT_MIN_FACE_SCORE)
+        side_px = max((float(face.box[3] - face.box[1]) for face in faces), default=0.0)
+        return side_px / min(crop.shape[:2])
+
+    sizes = [portrait_size(document) for document in documents]
+    fronts = [size >= BED_PORTRAIT_MIN_SIDE for size in sizes]
+    if side == "back":
+        return next((document for document, front in zip(documents, fronts, strict=True) if not front), documents[0])
+    return documents[int(np.argmax(sizes))] if any(fronts) else documents[0]
 
 
 def portrait_boxes(image: np.ndarray) -> list[np.ndarray]:
@@ -321,6 +373,8 @@ def rectify_document(
 def prepare_document(
     data: bytes | bytearray | memoryview | str | os.PathLike[str] | np.ndarray,
     limits: MediaLimits | None = None,
+    *,
+    side: str | None = None,
 ) -> PreparedDocument:
     """Decode, locate, rectify and quality-check one document upload; never raises on bad input.
 
@@ -331,6 +385,9 @@ def prepare_document(
         (H, W, 3), (H, W, 4) or (H, W).
     limits : MediaLimits, optional
         Decoding limits.
+    side : str, optional
+        ``"front"`` or ``"back"``: which of several documents scanned on one page to take
+        (see :func:`find_document_quad`); ``quality["documents_beside"]`` counts the others.
 
     Returns
     -------
@@ -363,9 +420,10 @@ def prepare_document(
     if grey_std <= quality.BLANK_MAX_STD or edge_density <= quality.BLANK_MAX_EDGE_DENSITY:
         return PreparedDocument(image=image, quad=None, rectified=None, reasons=[DOC_BLANK], quality=measured)
 
-    quad = find_document_quad(image)
+    quad = find_document_quad(image, side=side)
     measured["quad_confidence"] = quad.confidence
     measured["fallback"] = float(quad.fallback)
+    measured["documents_beside"] = float(quad.beside)
     if quad.fallback:
         face_fraction = _face_fraction(image)
         measured["face_fraction"] = face_fraction

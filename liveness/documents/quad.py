@@ -46,6 +46,7 @@ __all__ = [
     "plain_surround",
     "quad_area",
     "quad_from_region",
+    "quad_iou",
     "quad_side_lengths",
     "search_quads",
     "surround_stats",
@@ -152,6 +153,7 @@ class DocumentQuad:
     corners: np.ndarray
     confidence: float
     fallback: bool
+    beside: int = 0  # other documents found in the image (a card's back scanned beside its front)
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,22 @@ def quad_side_lengths(corners: np.ndarray) -> np.ndarray:
     return np.linalg.norm(np.roll(pts, -1, axis=0) - pts, axis=1)
 
 
+def quad_iou(first: np.ndarray, second: np.ndarray, shape: tuple[int, int]) -> float:
+    """Intersection over union of two quads, rasterized on an image of ``shape`` (h, w).
+
+    >>> square = np.array([[0, 0], [9, 0], [9, 9], [0, 9]], np.float32)
+    >>> quad_iou(square, square, (20, 20)), quad_iou(square, square + 10, (20, 20))
+    (1.0, 0.0)
+    """
+    masks = []
+    for corners in (first, second):
+        mask = np.zeros(shape, np.uint8)
+        cv2.fillPoly(mask, [np.round(corners).astype(np.int32)], 1)
+        masks.append(mask.astype(bool))
+    union = int((masks[0] | masks[1]).sum())
+    return float((masks[0] & masks[1]).sum()) / union if union else 0.0
+
+
 def quad_area(corners: np.ndarray) -> float:
     """Area of a simple quadrilateral (shoelace formula)."""
     pts = np.asarray(corners, dtype=np.float64).reshape(4, 2)
@@ -194,7 +212,11 @@ def quad_area(corners: np.ndarray) -> float:
 
 
 def search_quads(
-    image: np.ndarray, portraits: Sequence[np.ndarray] = (), region: np.ndarray | None = None
+    image: np.ndarray,
+    portraits: Sequence[np.ndarray] = (),
+    region: np.ndarray | None = None,
+    *,
+    region_on_bed: bool = False,
 ) -> tuple[np.ndarray, float] | None:
     """The best-supported document quad of an RGB ``uint8`` image, or None.
 
@@ -213,6 +235,9 @@ def search_quads(
         it closely, else the quad itself with its sides moved onto the nearest edges. On a
         frame in a page's shape (mostly tight crops, see :data:`PAGE_SHAPED_FRAME`) only when
         that quad lies on something plain (:func:`plain_surround`: a card on a scanned page).
+    region_on_bed : bool
+        ``region`` is a document found on a plain bed (:mod:`liveness.documents.bed`), which may
+        lie beside another: it counts on any frame.
 
     Returns
     -------
@@ -243,7 +268,8 @@ def search_quads(
         # the map counts only for a document lying on something plain (a scanned A4 page)
         aspect = work.shape[1] / work.shape[0]
         page_shaped = PAGE_SHAPED_FRAME[0] <= aspect <= PAGE_SHAPED_FRAME[1]
-        best = _locate_by_region(region, candidates, best, grad_x, grad_y, work if page_shaped else None) or best
+        plain_in = work if page_shaped and not region_on_bed else None
+        best = _locate_by_region(region, candidates, best, grad_x, grad_y, plain_in) or best
     if best is None:
         return None
     sx, sy = width / work.shape[1], height / work.shape[0]

@@ -148,7 +148,10 @@ class DocumentScorer:
         label = name or (str(data) if isinstance(data, (str, Path)) else side)
         timings: dict[str, float] = {}
         t = time.perf_counter()
-        prepared = prepare_document(Path(data) if isinstance(data, str) else data, limits=self.limits)
+        prepared = prepare_document(
+            Path(data) if isinstance(data, str) else data, limits=self.limits,
+            side=side if side in ("front", "back") else None,
+        )
         timings["intake"] = (time.perf_counter() - t) * 1000
         if prepared.rectified is None:
             return DocumentResult(

@@ -23,7 +23,9 @@ def test_measure_counts_located_found_and_missed() -> None:
     scene = make_scene(make_card(), TILTED)
     elsewhere = TILTED + np.float32([0, 60])  # true corners the intake cannot match
     blank = np.full((480, 640, 3), 90, np.uint8)  # nothing to find
-    captures = iter([("card", scene, TILTED), ("shifted", scene, elsewhere), ("blank", blank, TILTED)])
+    captures = iter(
+        [("card", scene, TILTED, None), ("shifted", scene, elsewhere, "front"), ("blank", blank, TILTED, None)]
+    )
     entry = bench_intake.measure("set", "made here", captures).to_dict()
     assert entry["n"] == 3
     assert entry["located"] == pytest.approx(1 / 3)
@@ -51,6 +53,7 @@ def test_run_intake_scores_the_dlc_layout_and_notes_what_is_missing(
     figure = result["figures"]["accuracy.intake.dlc2021.located"]
     assert figure.value == 1.0 and figure.higher_is_better and figure.tolerance == bench_intake.LOCATED_TOLERANCE
     assert "synthetic" not in result["sets"] and any("synthetic" in note for note in result["skipped"])
+    assert "scans" not in result["sets"] and any("scans" in note for note in result["skipped"])
     section = "\n".join(bench_intake.intake_section(result))
     assert "## Document intake" in section and "| dlc2021 | 2 | 1.000 | 1.000 |" in section
 

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from liveness.documents import intake, locator, quad, quality
+from liveness.documents import bed, intake, locator, quad, quality
 from liveness.documents.errors import IMAGE_INVALID, DocumentInputError
 from liveness.documents.intake import (
     DOC_CANONICAL_SIZE,
@@ -75,7 +75,7 @@ def polygon_iou(first: np.ndarray, second: np.ndarray, shape: tuple[int, int]) -
     return float((masks[0] & masks[1]).sum()) / max(1, int((masks[0] | masks[1]).sum()))
 
 
-@pytest.mark.parametrize("module", [intake, quad, quality])
+@pytest.mark.parametrize("module", [bed, intake, quad, quality])
 def test_doctests_pass(module: object) -> None:
     assert doctest.testmod(module).failed == 0
 
@@ -293,6 +293,41 @@ def test_a_card_scanned_on_a_whole_page_is_found(corner: bool, lid: int, use_loc
     assert quad.plain_surround(page, corners)
     prepared = prepare_document(page)
     assert prepared.reasons == [] and prepared.rectified is not None
+
+
+def front_and_back_page(*, landscape: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A card's front (with a face) and back copied side by side on one A4 page at 150 dpi, on
+    the white lid; the page and the two cards' corners."""
+    rng = np.random.default_rng(4)
+    height, width = (1240, 1754) if landscape else (1754, 1240)
+    page = np.clip(np.full((height, width, 3), 242, np.float32) + rng.normal(0, 1.5, (height, width, 3)), 0, 255)
+    front = cv2.resize(card_with_portrait(), (506, 319), interpolation=cv2.INTER_AREA)
+    back = cv2.resize(make_card(seed=7), (506, 319), interpolation=cv2.INTER_AREA)
+    back[50:240, 18:150] = back[5, 5]  # a back has no portrait panel
+    places = [(60, 80), (660, 80)] if landscape else [(80, 90), (80, 560)]
+    quads = []
+    for card, (x, y) in zip((front, back), places, strict=True):
+        page[y : y + 319, x : x + 506] = card
+        quads.append(np.array([[x, y], [x + 505, y], [x + 505, y + 318], [x, y + 318]], np.float32))
+    return page.astype(np.uint8), quads[0], quads[1]
+
+
+@pytest.mark.parametrize("landscape", [True, False])
+def test_front_and_back_on_one_page_each_side_takes_its_card(landscape: bool) -> None:
+    page, front, back = front_and_back_page(landscape=landscape)
+    assert len(bed.documents_on_bed(page)) == 2
+    for side, truth in (("front", front), ("back", back), (None, front)):
+        found = find_document_quad(page, side=side)
+        assert not found.fallback and found.beside == 1, side
+        assert polygon_iou(found.corners, truth, page.shape[:2]) > 0.95, side
+    prepared = prepare_document(page, side="back")
+    assert prepared.reasons == [] and prepared.quality["documents_beside"] == 1.0
+
+
+def test_a_phone_photo_or_a_tight_crop_is_no_bed() -> None:
+    assert bed.documents_on_bed(make_scene(make_card(), TILTED)) == []
+    assert bed.documents_on_bed(newsprint_scene()) == []
+    assert bed.documents_on_bed(cv2.resize(card_with_portrait(), (642, 405), interpolation=cv2.INTER_AREA)) == []
 
 
 def test_a_panel_of_a_tightly_cropped_card_is_not_plain_around() -> None:

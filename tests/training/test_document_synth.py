@@ -186,6 +186,22 @@ def test_scan_lays_the_document_on_a_whole_a4_page(synth: DocumentSynthesizer) -
     assert min(shares) > 0.06 and max(shares) < 0.19
 
 
+def test_scan_lays_the_other_side_beside_the_document() -> None:
+    front = np.full((270, 428, 3), (200, 60, 60), np.uint8)
+    back = np.full((270, 428, 3), (60, 60, 200), np.uint8)
+    for seed in range(6):
+        image, quad = scan_document(front, rng=np.random.default_rng(seed), beside=(back, None))
+        single, _ = scan_document(front, rng=np.random.default_rng(seed))
+        mask = np.zeros(image.shape[:2], np.uint8)
+        cv2.fillPoly(mask, [np.round(quad).astype(np.int32)], 1)
+        inner = cv2.erode(mask, np.ones((9, 9), np.uint8)).astype(bool)
+        red = image[..., 0].astype(int) - image[..., 2]
+        assert (red[inner] > 80).mean() > 0.95  # the quad is the front's
+        blue = (image[..., 2].astype(int) - image[..., 0] > 80) & ~mask.astype(bool)
+        assert blue.sum() > 0.9 * (inner.sum())  # the back lies outside it, whole
+        assert (single[..., 2].astype(int) - single[..., 0] > 80).sum() == 0
+
+
 def test_scan_rejects_bad_documents() -> None:
     with pytest.raises(DocumentError):
         scan_document(np.zeros((10, 10), np.uint8), rng=np.random.default_rng(0))

@@ -349,24 +349,8 @@ def _scan_bed(rng: np.random.Generator, kind: str, h: int, w: int) -> np.ndarray
     return np.repeat(bed[..., None], 3, axis=2) + tint
 
 
-def scan_document(
-    document: np.ndarray, *, rng: np.random.Generator, shape: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """A flat document laid on a flatbed scanner and scanned as a whole A4 page.
-
-    The page is portrait or landscape, 100-200 dpi; the document (an ID-1 card, or a TD3 data
-    page when it is under 1.5:1) is laid in a corner of the glass half of the time, else
-    anywhere, turned up to 4 degrees, on one of :data:`SCAN_BEDS`; the card's edge casts a thin
-    shadow under the lid; the scanner blurs a little, adds little noise and saves a JPEG.
-    Returns (image, quad) like :func:`capture_document`.
-
-    Examples
-    --------
-    >>> doc = np.full((270, 428, 3), 120, np.uint8)
-    >>> image, quad = scan_document(doc, rng=np.random.default_rng(0))
-    >>> quad.shape, bool((quad >= 0).all() and (quad[:, 0] <= image.shape[1]).all())
-    ((4, 2), True)
-    """
+def _flat_document(document: np.ndarray, shape: np.ndarray | None) -> np.ndarray:
+    """The card's alpha for ``document`` (opaque when None), checking both."""
     if (
         not isinstance(document, np.ndarray)
         or document.ndim != 3
@@ -376,49 +360,107 @@ def scan_document(
         raise DocumentError("document must be an RGB uint8 (H, W, 3) array", code=DOC_SYNTH_BAD_ARGUMENT)
     dh, dw = document.shape[:2]
     if shape is None:
-        shape = np.full((dh, dw), 255, np.uint8)
-    elif shape.shape != (dh, dw):
+        return np.full((dh, dw), 255, np.uint8)
+    if shape.shape != (dh, dw):
         raise DocumentError(f"shape {shape.shape} does not match the document {(dh, dw)}", code=DOC_SYNTH_BAD_ARGUMENT)
-    px_per_mm = rng.uniform(*SCAN_DPI) / 25.4
-    short, long = round(A4_MM[0] * px_per_mm), round(A4_MM[1] * px_per_mm)
-    fh, fw = (short, long) if rng.random() < 0.5 else (long, short)
+    return shape
+
+
+def _laid_on_glass(document: np.ndarray, px_per_mm: float, turned: bool, rng: np.random.Generator) -> np.ndarray:
+    """A document's corners (rows: its own TL, TR, BR, BL) at its ISO size, centred on 0,
+    turned a quarter when ``turned`` and up to 4 degrees either way."""
+    dh, dw = document.shape[:2]
     size_mm = TD3_MM if max(dw, dh) / min(dw, dh) < 1.5 else ID1_MM
     scale = size_mm[0] * px_per_mm / max(dw, dh)
     a = math.radians(rng.uniform(-4, 4))
     rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
     rect = np.array([[-dw / 2, -dh / 2], [dw / 2, -dh / 2], [dw / 2, dh / 2], [-dw / 2, dh / 2]]) * scale
-    if rng.random() < 0.2:  # laid upright on a landscape page, or across a portrait one
-        rect = rect @ np.array([[0.0, -1.0], [1.0, 0.0]])  # rows stay the document's own corners
-    corners = rect @ rot.T
-    low, high = -corners.min(0), np.array([fw, fh]) - corners.max(0)
+    if turned:
+        rect = rect @ np.array([[0.0, -1.0], [1.0, 0.0]])
+    return rect @ rot.T
+
+
+def _warp_onto(
+    document: np.ndarray, shape: np.ndarray, quad: np.ndarray, frame_hw: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """``document`` and its alpha warped onto ``quad`` of a frame, shrunk with area averaging
+    first (the warp alone would alias fine print)."""
+    dh, dw = document.shape[:2]
+    scale = math.sqrt(cv2.contourArea(quad.astype(np.float32)) / float(dh * dw))
+    if scale < 0.7:
+        size = (max(int(dw * scale * 1.25), 8), max(int(dh * scale * 1.25), 8))
+        document = cv2.resize(document, size, interpolation=cv2.INTER_AREA)
+        shape = cv2.resize(shape, size, interpolation=cv2.INTER_AREA)
+        dh, dw = document.shape[:2]
+    src = np.float32([[0, 0], [dw, 0], [dw, dh], [0, dh]])
+    matrix = cv2.getPerspectiveTransform(src, quad.astype(np.float32))
+    fh, fw = frame_hw
+    warped = cv2.warpPerspective(document, matrix, (fw, fh), flags=cv2.INTER_LINEAR).astype(np.float32)
+    alpha = cv2.warpPerspective(shape, matrix, (fw, fh), flags=cv2.INTER_LINEAR).astype(np.float32) / 255.0
+    return warped, alpha
+
+
+def scan_document(
+    document: np.ndarray,
+    *,
+    rng: np.random.Generator,
+    shape: np.ndarray | None = None,
+    beside: tuple[np.ndarray, np.ndarray | None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A flat document laid on a flatbed scanner and scanned as a whole A4 page.
+
+    The page is portrait or landscape, 100-200 dpi; the document (an ID-1 card, or a TD3 data
+    page when it is under 1.5:1) is laid in a corner of the glass half of the time, else
+    anywhere, turned up to 4 degrees, on one of :data:`SCAN_BEDS`; the card's edge casts a thin
+    shadow under the lid; the scanner blurs a little, adds little noise and saves a JPEG.
+    ``beside`` (another document and its alpha: the card's other side) is laid next to it,
+    5-40 mm away along the page's long side, as people copy an ID's front and back on one page.
+    Returns (image, quad of ``document``) like :func:`capture_document`.
+
+    Examples
+    --------
+    >>> doc = np.full((270, 428, 3), 120, np.uint8)
+    >>> image, quad = scan_document(doc, rng=np.random.default_rng(0))
+    >>> quad.shape, bool((quad >= 0).all() and (quad[:, 0] <= image.shape[1]).all())
+    ((4, 2), True)
+    """
+    shape = _flat_document(document, shape)
+    docs = [(document, shape)]
+    if beside is not None:
+        docs.append((beside[0], _flat_document(beside[0], beside[1])))
+    px_per_mm = rng.uniform(*SCAN_DPI) / 25.4
+    short, long = round(A4_MM[0] * px_per_mm), round(A4_MM[1] * px_per_mm)
+    fh, fw = (short, long) if rng.random() < 0.5 else (long, short)
+    turned = rng.random() < 0.2  # laid upright on a landscape page, or across a portrait one
+    laid = [_laid_on_glass(doc, px_per_mm, turned, rng) for doc, _ in docs]
+    if len(laid) == 2:
+        along = 0 if fw >= fh else 1  # side by side on a landscape page, one above the other on a portrait one
+        gap = rng.uniform(5, 40) * px_per_mm
+        step = laid[0][:, along].max() - laid[1][:, along].min() + gap
+        laid[1] = laid[1] + np.eye(2)[along] * step
+    group = np.concatenate(laid)
+    low, high = -group.min(0), np.array([fw, fh]) - group.max(0)
     if rng.random() < 0.5:  # against a corner of the glass, a few mm off its edges
-        gap = rng.uniform(2, 10, 2) * px_per_mm
+        margin = rng.uniform(2, 10, 2) * px_per_mm
         corner = rng.integers(0, 2, 2)
-        offset = np.where(corner == 0, low + gap, high - gap)
+        offset = np.where(corner == 0, low + margin, high - margin)
     else:
         offset = low + rng.uniform(0.05, 0.95, 2) * np.maximum(high - low, 0)
-    quad = (corners + offset).astype(np.float32)
-    src = np.float32([[0, 0], [dw, 0], [dw, dh], [0, dh]])
-    small_doc, small_shape = document, shape
-    if scale < 0.7:  # shrink with area averaging first: the warp alone would alias fine print
-        size = (max(int(dw * scale * 1.25), 8), max(int(dh * scale * 1.25), 8))
-        small_doc = cv2.resize(document, size, interpolation=cv2.INTER_AREA)
-        small_shape = cv2.resize(shape, size, interpolation=cv2.INTER_AREA)
-        src = np.float32([[0, 0], [size[0], 0], [size[0], size[1]], [0, size[1]]])
-    matrix = cv2.getPerspectiveTransform(src, quad)
-    warped = cv2.warpPerspective(small_doc, matrix, (fw, fh), flags=cv2.INTER_LINEAR).astype(np.float32)
-    alpha = cv2.warpPerspective(small_shape, matrix, (fw, fh), flags=cv2.INTER_LINEAR).astype(np.float32) / 255.0
+    quads = [(corners + offset).astype(np.float32) for corners in laid]
     kind = SCAN_BEDS[int(rng.integers(len(SCAN_BEDS)))]
-    bed = _scan_bed(rng, kind, fh, fw)
-    if kind != "open":  # under the lid, the card's edge shades a line of the lid beside it
-        shift = np.float32([[1, 0, rng.uniform(-2, 2)], [0, 1, rng.uniform(-2, 2)]])
-        rim = cv2.GaussianBlur(cv2.warpAffine(alpha, shift, (fw, fh)), (0, 0), rng.uniform(0.8, 2.0))
-        bed = bed * (1.0 - rng.uniform(0.1, 0.4) * rim[..., None])
-    image = bed * (1.0 - alpha[..., None]) + warped * alpha[..., None]
+    image = _scan_bed(rng, kind, fh, fw)
+    shadow_shift = np.float32([[1, 0, rng.uniform(-2, 2)], [0, 1, rng.uniform(-2, 2)]])
+    shadow_blur, shadow_depth = rng.uniform(0.8, 2.0), rng.uniform(0.1, 0.4)
+    for (doc, doc_shape), quad in zip(docs, quads, strict=True):
+        warped, alpha = _warp_onto(doc, doc_shape, quad, (fh, fw))
+        if kind != "open":  # under the lid, the card's edge shades a line of the lid beside it
+            rim = cv2.GaussianBlur(cv2.warpAffine(alpha, shadow_shift, (fw, fh)), (0, 0), shadow_blur)
+            image = image * (1.0 - shadow_depth * rim[..., None])
+        image = image * (1.0 - alpha[..., None]) + warped * alpha[..., None]
     image = cv2.GaussianBlur(np.clip(image, 0, 255), (0, 0), rng.uniform(0.3, 0.8))
     image = image + rng.standard_normal(image.shape, dtype=np.float32) * np.float32(rng.uniform(0.5, 2.5))
     image = np.clip(image, 0, 255).astype(np.uint8)
     ok, buf = cv2.imencode(".jpg", image[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(rng.integers(70, 96))])
     if ok:
         image = cv2.imdecode(buf, cv2.IMREAD_COLOR)[..., ::-1]
-    return np.ascontiguousarray(image), quad
+    return np.ascontiguousarray(image), quads[0]

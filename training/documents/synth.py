@@ -168,9 +168,21 @@ class DocumentSynthesizer:
         """The phone capture of a flat document for ``seed``: (image, quad) as in :meth:`sample`."""
         return capture_document(document, rng=np.random.default_rng([seed, _STREAM_CAPTURE]), shape=shape)
 
-    def scan(self, document: np.ndarray, shape: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-        """The flatbed scan (a whole A4 page) of a flat document for ``seed``: (image, quad)."""
-        return scan_document(document, rng=np.random.default_rng([seed, _STREAM_SCAN]), shape=shape)
+    def scan(
+        self, document: np.ndarray, shape: np.ndarray, seed: int, beside: RenderedDocument | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The flatbed scan (a whole A4 page) of a flat document for ``seed``, with ``beside``
+        (its other side) laid next to it: (image, quad of ``document``)."""
+        return scan_document(
+            document,
+            rng=np.random.default_rng([seed, _STREAM_SCAN]),
+            shape=shape,
+            beside=None if beside is None else (beside.image, beside.shape),
+        )
+
+    def other_side(self, side: TemplateSide) -> TemplateSide | None:
+        """The same template's other side (a card's back for its front), when it has one."""
+        return next((s for s in self.sides if s.template == side.template and s.side != side.side), None)
 
     def _forge(self, doc: RenderedDocument, species: str, subject: str, seed: int) -> Forgery:
         rng = np.random.default_rng([seed, _STREAM_FORGE])
