@@ -240,18 +240,8 @@ def capture_document(
     >>> image.shape, quad.shape, bool((quad >= 0).all() and (quad[:, 0] <= 160).all())
     ((120, 160, 3), (4, 2), True)
     """
-    if (
-        not isinstance(document, np.ndarray)
-        or document.ndim != 3
-        or document.shape[2] != 3
-        or document.dtype != np.uint8
-    ):
-        raise DocumentError("document must be an RGB uint8 (H, W, 3) array", code=DOC_SYNTH_BAD_ARGUMENT)
+    shape = _flat_document(document, shape)
     dh, dw = document.shape[:2]
-    if shape is None:
-        shape = np.full((dh, dw), 255, np.uint8)
-    elif shape.shape != (dh, dw):
-        raise DocumentError(f"shape {shape.shape} does not match the document {(dh, dw)}", code=DOC_SYNTH_BAD_ARGUMENT)
     if (background is not None or quad is not None) and frame_size is None:
         raise DocumentError("a given background or quad needs frame_size", code=DOC_SYNTH_BAD_ARGUMENT)
     if background is not None and background.shape != (int(frame_size[0]), int(frame_size[1]), 3):
