@@ -47,6 +47,7 @@ from tests.document_fixtures import (
     NEWSPRINT_CARD,
     TILTED,
     card_with_portrait,
+    front_and_back_page,
     make_card,
     make_scene,
     newsprint_scene,
@@ -293,23 +294,6 @@ def test_a_card_scanned_on_a_whole_page_is_found(corner: bool, lid: int, use_loc
     assert quad.plain_surround(page, corners)
     prepared = prepare_document(page)
     assert prepared.reasons == [] and prepared.rectified is not None
-
-
-def front_and_back_page(*, landscape: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A card's front (with a face) and back copied side by side on one A4 page at 150 dpi, on
-    the white lid; the page and the two cards' corners."""
-    rng = np.random.default_rng(4)
-    height, width = (1240, 1754) if landscape else (1754, 1240)
-    page = np.clip(np.full((height, width, 3), 242, np.float32) + rng.normal(0, 1.5, (height, width, 3)), 0, 255)
-    front = cv2.resize(card_with_portrait(), (506, 319), interpolation=cv2.INTER_AREA)
-    back = cv2.resize(make_card(seed=7), (506, 319), interpolation=cv2.INTER_AREA)
-    back[50:240, 18:150] = back[5, 5]  # a back has no portrait panel
-    places = [(60, 80), (660, 80)] if landscape else [(80, 90), (80, 560)]
-    quads = []
-    for card, (x, y) in zip((front, back), places, strict=True):
-        page[y : y + 319, x : x + 506] = card
-        quads.append(np.array([[x, y], [x + 505, y], [x + 505, y + 318], [x, y + 318]], np.float32))
-    return page.astype(np.uint8), quads[0], quads[1]
 
 
 @pytest.mark.parametrize("landscape", [True, False])

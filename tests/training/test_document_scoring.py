@@ -12,8 +12,16 @@ import pytest
 
 from liveness.cli import main
 from liveness.documents import reasons as R
+from liveness.documents.intake import rectify_document
 from liveness.documents.scorer import DocumentScorer, documents_attempt
-from tests.document_fixtures import TILTED, add_untrained_doc_model, make_card, make_scene, png_bytes
+from tests.document_fixtures import (
+    TILTED,
+    add_untrained_doc_model,
+    front_and_back_page,
+    make_card,
+    make_scene,
+    png_bytes,
+)
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +78,23 @@ def test_documents_attempt_takes_the_strictest_side(doc_weights: Path, card_file
     assert R.DOC_UNREADABLE in attempt.reasons
     assert set(attempt.documents) == {"front", "back"}
     assert attempt.scores == {"doc_forgery_front": front.forgery_score}
+
+
+def test_one_page_with_front_and_back_is_scored_once_per_side(doc_weights: Path) -> None:
+    # a card's two sides copied on one A4 page, sent as both the front and the back
+    page, front_quad, back_quad = front_and_back_page()
+    scorer = DocumentScorer(weights_dir=doc_weights, ocr=False)
+    upload = png_bytes(page)
+    results = {side: scorer.score(upload, side=side) for side in ("front", "back")}
+    attempt = documents_attempt(results)
+    cards = {side: rectify_document(page, quad).astype(np.float64) for side, quad in
+             (("front", front_quad), ("back", back_quad))}
+    for side, other in (("front", "back"), ("back", "front")):
+        rectified = results[side].rectified
+        assert rectified is not None
+        own, wrong = (float(np.abs(rectified.astype(np.float64) - cards[k]).mean()) for k in (side, other))
+        assert own < 10.0 and wrong > 2 * own, (side, own, wrong)  # found within a few pixels
+        assert attempt.documents[side]["quality"]["documents_beside"] == 1.0
 
 
 def test_cli_scores_id_images_as_one_attempt(doc_weights: Path, card_files: dict, capsys) -> None:
