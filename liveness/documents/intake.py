@@ -5,6 +5,11 @@
     bytes / path / array ──decode──> RGB image ──find_document_quad──> DocumentQuad
         ──rectify_document──> (288, 448, 3) landscape crop ──quality──> DOC_* reasons
 
+The quad comes from the first of: documents lying on a plain bed (a scanned page,
+:mod:`liveness.documents.bed`; the upload's side picks among several), the locator network's
+map (:mod:`liveness.documents.locator`), the edge search (:mod:`liveness.documents.quad`), and
+the whole image when the upload is a tight crop.
+
 Bad input never raises there: an unreadable upload, a blank page or a selfie becomes a reason
 code with ``rectified=None``; a document that was found but badly captured (small, blurred,
 glare, cut off) keeps its rectified crop, so the caller may still look at it.

@@ -27,8 +27,14 @@ FramesPart = Annotated[
     File(description="Selfie frames as images, in order (repeat the field)."),
 ]
 ImagePart = Annotated[UploadFile | None, File(description="One selfie image (JPEG/PNG/WebP/BMP).")]
-IdFrontPart = Annotated[UploadFile | None, File(description="Front of the ID document (image).")]
-IdBackPart = Annotated[UploadFile | None, File(description="Back of the ID document (image).")]
+IdFrontPart = Annotated[
+    UploadFile | None,
+    File(description="Front of the ID document (image; a scanned page holding both sides may be sent as both)."),
+]
+IdBackPart = Annotated[
+    UploadFile | None,
+    File(description="Back of the ID document (image; may be the same scanned page as the front)."),
+]
 AttemptIdPart = Annotated[
     str | None,
     Form(
@@ -177,7 +183,10 @@ async def create_document_check(
     processor: ProcessorDep,
     settings: SettingsDep,
     api_key_id: ApiKeyDep,
-    id_front: Annotated[UploadFile, File(description="Front of the ID document (image).")],
+    id_front: Annotated[
+        UploadFile,
+        File(description="Front of the ID document (image; a scanned page holding both sides may be sent as both)."),
+    ],
     id_back: IdBackPart = None,
     attempt_id: AttemptIdPart = None,
     metadata: MetadataPart = None,
