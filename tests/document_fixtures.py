@@ -257,18 +257,23 @@ def newsprint_scene(*, seed: int = 3) -> np.ndarray:
     return np.clip(scene + rng.normal(0, 2.0, scene.shape), 0, 255).astype(np.uint8)
 
 
-def front_and_back_page(*, landscape: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def front_and_back_page(*, landscape: bool = True, across: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A card's front (with a face) and back copied side by side on one A4 page at 150 dpi, on
-    the white lid; the page and the two cards' corners."""
+    the white lid (``across``: both laid a quarter turned, their portraits on their side); the
+    page and the two cards' corners (a quad's area is what the tests compare, not its order)."""
     rng = np.random.default_rng(4)
     height, width = (1240, 1754) if landscape else (1754, 1240)
     page = np.clip(np.full((height, width, 3), 242, np.float32) + rng.normal(0, 1.5, (height, width, 3)), 0, 255)
     front = cv2.resize(card_with_portrait(), (506, 319), interpolation=cv2.INTER_AREA)
     back = cv2.resize(make_card(seed=7), (506, 319), interpolation=cv2.INTER_AREA)
     back[50:240, 18:150] = back[5, 5]  # a back has no portrait panel
-    places = [(60, 80), (660, 80)] if landscape else [(80, 90), (80, 560)]
+    if across:
+        front, back = np.ascontiguousarray(np.rot90(front)), np.ascontiguousarray(np.rot90(back))
+    card_h, card_w = front.shape[:2]
+    places = [(60, 80), (660, 80)] if landscape else [(80, 90), (80, 660)]
     quads = []
     for card, (x, y) in zip((front, back), places, strict=True):
-        page[y : y + 319, x : x + 506] = card
-        quads.append(np.array([[x, y], [x + 505, y], [x + 505, y + 318], [x, y + 318]], np.float32))
+        page[y : y + card_h, x : x + card_w] = card
+        quads.append(np.array([[x, y], [x + card_w - 1, y], [x + card_w - 1, y + card_h - 1], [x, y + card_h - 1]],
+                              np.float32))
     return page.astype(np.uint8), quads[0], quads[1]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from liveness.documents.quad import order_corners
+from liveness.documents.quad import order_corners, quad_from_region
 
 __all__ = ["BedDocument", "documents_on_bed"]
 
@@ -47,8 +47,8 @@ DOC_ASPECT = (1.3, 1.8)
 
 @dataclass(frozen=True)
 class BedDocument:
-    """One document on the bed: its region (H, W) bool at the frame's size, and its rotated
-    rectangle's corners (4, 2) in frame pixels."""
+    """One document on the bed: its region (H, W) bool at the frame's size, and its outline's
+    corners (4, 2) in frame pixels (the quad covering the region best)."""
 
     mask: np.ndarray
     corners: np.ndarray
@@ -104,7 +104,10 @@ def documents_on_bed(image: np.ndarray) -> list[BedDocument]:
         region = np.zeros((h, w), np.uint8)
         cv2.drawContours(region, [contour], -1, 1, thickness=cv2.FILLED)  # a white card body is filled in
         mask = cv2.resize(region, (width, height), interpolation=cv2.INTER_NEAREST).astype(bool)
-        corners = cv2.boxPoints(((cx, cy), (rw, rh), angle)).astype(np.float32) / scale
-        found.append((area, BedDocument(mask=mask, corners=order_corners(corners))))
+        # its outline: the quad that best covers the region (a phone held over a plain sheet
+        # adds perspective), else its rotated rectangle (a scan has none)
+        fitted = quad_from_region(region.astype(bool))
+        outline = fitted[0] if fitted is not None else cv2.boxPoints(((cx, cy), (rw, rh), angle))
+        found.append((area, BedDocument(mask=mask, corners=order_corners(np.asarray(outline, np.float32) / scale))))
     return [document for _, document in sorted(found, key=lambda item: -item[0])]
 

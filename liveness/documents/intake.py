@@ -85,13 +85,13 @@ FALLBACK_CONFIDENCE = 0.5
 TIGHT_CROP_ASPECT = (1.38, 1.72)
 TIGHT_CROP_MIN_QUAD_AREA = 0.3
 # A document on a plain bed (liveness.documents.bed) takes the quad search's quad when the two
-# nearly agree (the edges are sharper than the bed's outline, and follow a perspective), else the
-# bed's outline of it (a rotated rectangle: scans have no perspective) with this confidence.
-BED_AGREEMENT_IOU = 0.9
+# nearly agree (the image's edges are sharper than the region's outline), else the outline of
+# its region with this confidence.
+BED_AGREEMENT_IOU = 0.95
 BED_CONFIDENCE = 0.6
 # Of several documents on a bed, a front's portrait: a face box at least this share of the
-# document's short side (ID-1 and TD3 portraits' faces are about 0.25-0.35 of it; a ghost image
-# or a logo taken for a face, about 0.1).
+# rectified document's height (ID-1 and TD3 portraits' faces are about 0.25-0.35 of it; a ghost
+# image or a logo taken for a face, about 0.1).
 BED_PORTRAIT_MIN_SIDE = 0.18
 # A fallback (whole-image) "document" in which a face box covers this share of the image is a
 # selfie: on a card or data page the portrait's face box is under ~6 % of the document.
@@ -238,7 +238,7 @@ def find_document_quad(image: np.ndarray, *, use_locator: bool = True, side: str
         found = search_quads(rgb, region=chosen.mask.astype(np.float32), region_on_bed=True)
         if found is not None and quad_iou(found[0], chosen.corners, (height, width)) >= BED_AGREEMENT_IOU:
             corners, confidence = found[0], round(found[1], 4)
-        else:  # the edges frame something else: the bed's outline is the document's
+        else:  # the edges frame something else: the region's outline is the document's
             corners, confidence = chosen.corners, BED_CONFIDENCE
         return DocumentQuad(corners=corners, confidence=confidence, fallback=False, beside=len(on_bed) - 1)
     region = document_probability(rgb) if use_locator else None
@@ -256,22 +256,22 @@ def find_document_quad(image: np.ndarray, *, use_locator: bool = True, side: str
 
 def _choose_on_bed(image: np.ndarray, documents: list[BedDocument], side: str | None) -> BedDocument:
     """The document of ``side`` among several on a bed (largest first): a front has a portrait,
-    a back has none. Faces are looked for in each document's own box (on a whole scanned page a
+    a back has none. Faces are looked for on each document rectified (on a whole scanned page a
     card's portrait is too small for the detector's input), and only a face of a portrait's
     size counts (:data:`BED_PORTRAIT_MIN_SIDE`; a ghost image or a logo is smaller)."""
     if len(documents) == 1:
         return documents[0]
-    height, width = image.shape[:2]
 
     def portrait_size(document: BedDocument) -> float:
-        x0, y0 = np.floor(document.corners.min(axis=0)).astype(int)
-        x1, y1 = np.ceil(document.corners.max(axis=0)).astype(int)
-        crop = np.ascontiguousarray(image[max(0, y0) : min(height, y1), max(0, x0) : min(width, x1)])
-        if crop.size == 0:
-            return 0.0
-        faces = find_faces(crop, "full", min_score=PORTRAIT_MIN_FACE_SCORE)
-        side_px = max((float(face.box[3] - face.box[1]) for face in faces), default=0.0)
-        return side_px / min(crop.shape[:2])
+        # on the document rectified landscape, either way up: a card laid across the glass has
+        # its portrait on its side, and the detector finds upright faces only
+        page = rectify_document(image, document.corners)
+        sides = (
+            float(face.box[3] - face.box[1])
+            for view in (page, np.ascontiguousarray(page[::-1, ::-1]))
+            for face in find_faces(view, "full", min_score=PORTRAIT_MIN_FACE_SCORE)
+        )
+        return max(sides, default=0.0) / page.shape[0]
 
     sizes = [portrait_size(document) for document in documents]
     fronts = [size >= BED_PORTRAIT_MIN_SIDE for size in sizes]

@@ -296,9 +296,9 @@ def test_a_card_scanned_on_a_whole_page_is_found(corner: bool, lid: int, use_loc
     assert prepared.reasons == [] and prepared.rectified is not None
 
 
-@pytest.mark.parametrize("landscape", [True, False])
-def test_front_and_back_on_one_page_each_side_takes_its_card(landscape: bool) -> None:
-    page, front, back = front_and_back_page(landscape=landscape)
+@pytest.mark.parametrize(("landscape", "across"), [(True, False), (False, False), (True, True), (False, True)])
+def test_front_and_back_on_one_page_each_side_takes_its_card(landscape: bool, across: bool) -> None:
+    page, front, back = front_and_back_page(landscape=landscape, across=across)
     assert len(bed.documents_on_bed(page)) == 2
     for side, truth in (("front", front), ("back", back), (None, front)):
         found = find_document_quad(page, side=side)
