@@ -35,11 +35,11 @@ import cv2
 import numpy as np
 
 from benchmarks.common import REPO_ROOT, Figure
+from liveness.documents.locator import LOCATED_IOU
 from liveness.documents.quad import quad_iou
 
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 DLC_QUADS = SHARED_DATA / "docs" / "samples" / "dlc2021" / "doc_quads.json"
-LOCATED_IOU = 0.8
 LOCATED_TOLERANCE = 0.05
 SYNTHETIC_SEED = 900_000  # first seed of the synthetic captures (training draws from 0 up)
 SYNTHETIC_COUNT = {"quick": 40, "full": 120}

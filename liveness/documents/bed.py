@@ -47,7 +47,8 @@ DOC_ASPECT = (1.3, 1.8)
 
 @dataclass(frozen=True)
 class BedDocument:
-    """One document on the bed: its region (H, W) bool at the frame's size, and its outline's
+    """One document on the bed: its region, (h, w) bool on the frame shrunk to
+    :data:`WORK_SIDE` (the quad search stretches a region over the frame), and its outline's
     corners (4, 2) in frame pixels (the quad covering the region best)."""
 
     mask: np.ndarray
@@ -103,10 +104,10 @@ def documents_on_bed(image: np.ndarray) -> list[BedDocument]:
             continue
         region = np.zeros((h, w), np.uint8)
         cv2.drawContours(region, [contour], -1, 1, thickness=cv2.FILLED)  # a white card body is filled in
-        mask = cv2.resize(region, (width, height), interpolation=cv2.INTER_NEAREST).astype(bool)
         # its outline: the quad that best covers the region (a phone held over a plain sheet
         # adds perspective), else its rotated rectangle (a scan has none)
-        fitted = quad_from_region(region.astype(bool))
+        mask = region.astype(bool)
+        fitted = quad_from_region(mask)
         outline = fitted[0] if fitted is not None else cv2.boxPoints(((cx, cy), (rw, rh), angle))
         found.append((area, BedDocument(mask=mask, corners=order_corners(np.asarray(outline, np.float32) / scale))))
     return [document for _, document in sorted(found, key=lambda item: -item[0])]

@@ -230,19 +230,18 @@ def find_document_quad(image: np.ndarray, *, use_locator: bool = True, side: str
     rgb = _as_rgb(image)
     height, width = rgb.shape[:2]
     aspect = width / height
-    portraits = portrait_boxes(rgb)
     on_bed = documents_on_bed(rgb)
     if on_bed:
         chosen = _choose_on_bed(rgb, on_bed, side)
         # the bed tells which document (no portrait anchoring needed); the edges place it
-        found = search_quads(rgb, region=chosen.mask.astype(np.float32), region_on_bed=True)
+        found = search_quads(rgb, region=chosen.mask, region_on_bed=True)
         if found is not None and quad_iou(found[0], chosen.corners, (height, width)) >= BED_AGREEMENT_IOU:
             corners, confidence = found[0], round(found[1], 4)
         else:  # the edges frame something else: the region's outline is the document's
             corners, confidence = chosen.corners, BED_CONFIDENCE
         return DocumentQuad(corners=corners, confidence=confidence, fallback=False, beside=len(on_bed) - 1)
     region = document_probability(rgb) if use_locator else None
-    found = search_quads(rgb, portraits=portraits, region=region)
+    found = search_quads(rgb, portraits=portrait_boxes(rgb), region=region)
     if found is not None:
         corners, score = found
         crop_shaped = TIGHT_CROP_ASPECT[0] <= aspect <= TIGHT_CROP_ASPECT[1]

@@ -21,7 +21,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from liveness.documents.quad import quad_area, quad_from_region
+from liveness.documents.quad import quad_area, quad_from_map
 from liveness.errors import LivenessError
 from liveness.models.manifest import LoadedModel, load_model
 
@@ -32,7 +32,6 @@ MODEL_NAME = "doc_locator"
 #: A quad "locates" the document when it overlaps the true one with this IoU (the intake
 #: benchmark's bar, and the locator's validation measure).
 LOCATED_IOU = 0.8
-PROBABILITY_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -75,9 +74,7 @@ def quad_from_probability(probability: np.ndarray, frame_hw: tuple[int, int]) ->
     >>> fitted.agreement > 0.95, np.round(fitted.corners[0]).tolist()
     (True, [12.0, 24.0])
     """
-    height, width = frame_hw
-    region = cv2.resize(probability.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
-    fitted = quad_from_region(region >= PROBABILITY_THRESHOLD)
+    fitted = quad_from_map(probability, frame_hw)
     if fitted is None:
         return None
     corners, agreement = fitted

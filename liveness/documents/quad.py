@@ -45,6 +45,7 @@ __all__ = [
     "order_corners",
     "plain_surround",
     "quad_area",
+    "quad_from_map",
     "quad_from_region",
     "quad_iou",
     "quad_side_lengths",
@@ -116,6 +117,7 @@ ANCHOR_QUADS_KEPT = 8  # best-supported quads per portrait passed on to the comm
 # edge-supported candidate overlapping the fitted quad this much replaces it (the map's cells
 # are 1/48 of the frame; the image's own edges are sharper).
 REGION_MIN_AGREEMENT = 0.85
+REGION_THRESHOLD = 0.5  # a map's cell at least this probable lies on the document
 REGION_MAX_AREA_FRACTION = 0.9
 REGION_MIN_AREA_FRACTION = 0.02
 REGION_SNAP_IOU = 0.9
@@ -354,6 +356,15 @@ def quad_from_region(mask: np.ndarray) -> tuple[np.ndarray, float] | None:
     return next((quad, iou) for iou, quad in scored if iou >= top - 0.01)
 
 
+def quad_from_map(probability: np.ndarray, frame_hw: tuple[int, int]) -> tuple[np.ndarray, float] | None:
+    """:func:`quad_from_region` of a map of the document (a probability or a 0/1 region, any
+    resolution) stretched over a frame of ``frame_hw`` = (height, width) pixels: its cells at
+    or above :data:`REGION_THRESHOLD` are the document."""
+    height, width = frame_hw
+    stretched = cv2.resize(np.asarray(probability, np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+    return quad_from_region(stretched >= REGION_THRESHOLD)
+
+
 def _overlap(quad: np.ndarray, blob: np.ndarray, blob_area: float) -> float:
     """IoU, inside the frame, of a quad and a 0/1 region."""
     drawn = np.zeros_like(blob)
@@ -372,8 +383,7 @@ def _locate_by_region(
     the map's quad does not lie on something plain. The edge search's own choice ``by_edges``
     stands where it roughly agrees with the map: the map tells which quad, the edges where."""
     height, width = grad_x.shape
-    probability = cv2.resize(region.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
-    fitted = quad_from_region(probability >= 0.5)
+    fitted = quad_from_map(region, (height, width))
     if fitted is None:
         return None
     corners, agreement = fitted

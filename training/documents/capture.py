@@ -262,20 +262,8 @@ def capture_document(
         quad = _scan_place(rng, (dh, dw), (fh, fw)) if scan else _place(rng, (dh, dw), (fh, fw))
     else:
         quad = np.asarray(quad, np.float32).reshape(4, 2)
-    # Shrink first with area averaging: a perspective warp alone would alias fine print.
-    area_scale = math.sqrt(cv2.contourArea(quad) / float(dh * dw))
-    src_doc, src_shape = document, shape
-    if area_scale < 0.7:
-        f = min(area_scale * 1.25, 1.0)
-        size = (max(int(dw * f), 8), max(int(dh * f), 8))
-        src_doc = cv2.resize(document, size, interpolation=cv2.INTER_AREA)
-        src_shape = cv2.resize(shape, size, interpolation=cv2.INTER_AREA)
-    sh, sw = src_doc.shape[:2]
-    src = np.float32([[0, 0], [sw, 0], [sw, sh], [0, sh]])
-    h_matrix = cv2.getPerspectiveTransform(src, quad)
-    warped = cv2.warpPerspective(src_doc, h_matrix, (fw, fh), flags=cv2.INTER_LINEAR, borderValue=0).astype(np.float32)
-    alpha = cv2.warpPerspective(src_shape, h_matrix, (fw, fh), flags=cv2.INTER_LINEAR, borderValue=0)
-    alpha = alpha.astype(np.float32)[..., None] / 255.0
+    warped, alpha = _warp_onto(document, shape, quad, (fh, fw))
+    alpha = alpha[..., None]
     if not scan:  # drop shadow of the card's thickness
         shift = np.float32([[1, 0, rng.uniform(-6, 6)], [0, 1, rng.uniform(0, 8)]])
         shadow = cv2.warpAffine(alpha[..., 0], shift, (fw, fh))
